@@ -1,0 +1,228 @@
+"""One experiment's configuration: every control of the dashboard, its default, bounds and help.
+
+`LabConfig` is a flat frozen dataclass so that it maps one-to-one onto URL query parameters
+(`?window=6&n_hidden=10`), onto presets, and onto the widgets (which read their bounds and help
+text from `FIELDS`). Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one configuration value may vary, and what it means in one plain sentence."""
+
+    label: str
+    help: str
+    choices: tuple | None = None  # allowed values for a categorical field
+    lo: float | None = None  # inclusive bounds for a numeric field
+    hi: float | None = None
+    log: bool = False  # numeric field best chosen on a log scale (learning rate)
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    # --- data -----------------------------------------------------------------------------
+    source: str = "synthetic"  # synthetic | fred | ticker | csv
+    synthetic_kind: str = "xsinx"  # x·sin(x) is seed 001's curve
+    x_start: float = 0.01
+    x_stop: float = 6.0
+    n_points: int = 600
+    noise: float = 0.01  # uniform noise in [-noise, noise]
+    data_seed: int = 0
+    fred_id: str = "GS10"
+    ticker: str = "GOOGL"
+    field: str = "Open"
+    interval: str = "1d"
+    start: str = "2018-02-01"
+    end: str = "2022-12-31"
+    # --- problem --------------------------------------------------------------------------
+    task: str = "next"  # next: window -> next value; seq: targets shifted by one; blocks: seed 001
+    window: int = 20
+    block: int = 6  # x values per time step in the blocks task
+    scaler: str = "minmax"
+    val_frac: float = 0.1
+    test_frac: float = 0.2
+    # --- model ----------------------------------------------------------------------------
+    n_hidden: int = 20
+    n_layers: int = 1
+    activation: str = "tanh"
+    mlp_hidden: int = 10
+    # --- training -------------------------------------------------------------------------
+    optimizer: str = "adam"
+    lr: float = 0.01
+    epochs: int = 60
+    batch_size: int = 16
+    clip: float = 1.0  # 0 turns clipping off
+    bptt_steps: int = 0  # 0 = backpropagate through the whole window
+    seed: int = 0
+    # --- forecasting ----------------------------------------------------------------------
+    horizon: int = 60  # steps extrapolated past the end of the data
+
+    def replace(self, **changes: Any) -> "LabConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+FIELDS: dict[str, Field] = {
+    "source": Field("Data source", "Where the numbers come from: a synthetic curve, a FRED "
+                    "economic series, a stock ticker or your own CSV file.",
+                    choices=("synthetic", "fred", "ticker", "csv")),
+    "synthetic_kind": Field("Synthetic series", "x·sin(x) grows and oscillates; a sine repeats "
+                            "exactly; a damped oscillation fades; a random walk cannot be "
+                            "predicted better than 'tomorrow = today'.",
+                            choices=("xsinx", "sine", "damped", "random_walk")),
+    "x_start": Field("x from", "First x coordinate of the synthetic curve.", lo=-100.0, hi=100.0),
+    "x_stop": Field("x to", "Last x coordinate of the synthetic curve.", lo=-100.0, hi=100.0),
+    "n_points": Field("Points", "How many samples of the curve: more points give more training "
+                      "windows but slower epochs.", lo=20, hi=20_000),
+    "noise": Field("Noise amplitude", "Uniform noise in [-a, a] added to every point; 0 gives "
+                   "the clean curve.", lo=0.0, hi=10.0),
+    "data_seed": Field("Data seed", "Seed of the noise, so the same curve can be drawn again.",
+                       lo=0, hi=2**31 - 1),
+    "fred_id": Field("FRED series id", "A FRED series id such as GS10 (10-year treasury yield) "
+                     "or UNRATE (unemployment rate)."),
+    "ticker": Field("Ticker symbol", "A Yahoo Finance symbol such as GOOGL, MSFT or ^GSPC."),
+    "field": Field("Price field", "Which daily number to model: opening price, closing price, "
+                   "and so on.", choices=("Open", "High", "Low", "Close", "Adj Close", "Volume")),
+    "interval": Field("Frequency", "Daily or weekly prices.", choices=("1d", "1wk")),
+    "start": Field("From date", "First date to download (YYYY-MM-DD)."),
+    "end": Field("To date", "Last date to download (YYYY-MM-DD)."),
+    "task": Field("Task", "Window -> next value trains on the last output only (many-to-one); "
+                  "sequence trains every step to predict the following value (many-to-many); "
+                  "x-blocks -> y is seed 001's experiment: blocks of x in, blocks of y out, the "
+                  "hidden state carried along the whole curve.",
+                  choices=("next", "seq", "blocks")),
+    "window": Field("Window", "How many past steps the network reads before predicting: longer "
+                    "windows see more history but train slower and leave fewer samples. In the "
+                    "x-blocks task, the number of blocks backpropagated through.", lo=1, hi=500),
+    "block": Field("Block size", "x-blocks task only: how many consecutive x values form one "
+                   "time step's input.", lo=1, hi=50),
+    "scaler": Field("Scaling", "Min-max maps the training part to [0, 1]; standard scaling to "
+                    "mean 0, spread 1. Both are fitted on the training part only.",
+                    choices=("minmax", "standard")),
+    "val_frac": Field("Validation share", "Share of the series (after the training part) used to "
+                      "watch for over-fitting while training.", lo=0.0, hi=0.4),
+    "test_frac": Field("Test share", "Share at the end of the series kept unseen until the "
+                       "comparison.", lo=0.05, hi=0.5),
+    "n_hidden": Field("Hidden units", "Size of the hidden state h_t: more units remember more "
+                      "but train slower and over-fit sooner.", lo=1, hi=256),
+    "n_layers": Field("Layers", "Stacked recurrent layers; the second reads the first one's "
+                      "hidden states.", lo=1, hi=3),
+    "activation": Field("Activation", "tanh keeps h_t in (-1, 1); relu can grow without bound "
+                        "and explode.", choices=("tanh", "relu")),
+    "mlp_hidden": Field("MLP hidden units", "Size of the baseline MLP's hidden layer; the MLP "
+                        "sees the whole window at once and has no memory.", lo=1, hi=256),
+    "optimizer": Field("Optimizer", "Adam adapts each weight's step size and is the safe choice; "
+                       "SGD is the textbook rule; momentum smooths SGD's steps.",
+                       choices=("adam", "sgd", "momentum")),
+    "lr": Field("Learning rate", "Step size of each update: too small learns slowly, too large "
+                "makes the loss jump or explode.", lo=1e-5, hi=10.0, log=True),
+    "epochs": Field("Epochs", "How many passes over the training windows.", lo=1, hi=2000),
+    "batch_size": Field("Batch size", "Windows per update: small batches update more often but "
+                        "more noisily.", lo=1, hi=1024),
+    "clip": Field("Gradient clipping", "Largest allowed global gradient norm; rescales bigger "
+                  "gradients to stop them exploding. 0 turns clipping off.", lo=0.0, hi=1000.0),
+    "bptt_steps": Field("Truncation (BPTT steps)", "Backpropagate through at most this many "
+                        "steps; 0 uses the whole window. Shorter is cheaper but forgets long "
+                        "dependencies.", lo=0, hi=500),
+    "seed": Field("Seed", "Seed of the initial weights and the shuffling: the same seed gives "
+                  "the same run.", lo=0, hi=2**31 - 1),
+    "horizon": Field("Extrapolation steps", "How many steps past the end of the data each model "
+                     "forecasts by feeding its own predictions back.", lo=1, hi=1000),
+}
+
+# The compute cap: one run may cost at most this many `epochs x windows x n_hidden^2` units,
+# so a single visitor cannot stall a shared hosted demo. About a minute of training here.
+MAX_COMPUTE = 6e10
+
+
+def compute_cost(cfg: LabConfig, *, n_windows: int, steps: int, n_in: int) -> float:
+    """Rough multiply-adds of one training run: epochs x windows x steps x H (H + I + O) x 3.
+
+    The factor 3 counts the forward pass and the two products of the backward pass.
+    """
+    per_step = cfg.n_hidden * (cfg.n_hidden + n_in + 1) * cfg.n_layers
+    return 3.0 * cfg.epochs * n_windows * steps * per_step
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    """Turn a raw value (a string from a URL, a number from a widget) into the field's type."""
+    spec = FIELDS[name]
+    if isinstance(default, bool):
+        value = str(raw).lower() in ("1", "true", "yes")
+    elif isinstance(default, int):
+        as_float = float(raw)
+        if not as_float.is_integer():
+            raise ValueError(f"{spec.label} must be a whole number, not {raw!r}")
+        value = int(as_float)
+    elif isinstance(default, float):
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError(f"{spec.label} must be a finite number, not {raw!r}")
+    else:
+        value = str(raw).strip()
+        if len(value) > 40:
+            raise ValueError(f"{spec.label} is too long")
+    if spec.choices is not None and value not in spec.choices:
+        raise ValueError(f"{spec.label} must be one of {', '.join(map(str, spec.choices))}")
+    if spec.lo is not None and value < spec.lo:
+        raise ValueError(f"{spec.label} must be at least {spec.lo}")
+    if spec.hi is not None and value > spec.hi:
+        raise ValueError(f"{spec.label} must be at most {spec.hi}")
+    return value
+
+
+def validated(cfg: LabConfig) -> LabConfig:
+    """Check every field against its bounds; raise ValueError naming the first bad one."""
+    for f in dataclasses.fields(LabConfig):
+        _coerce(f.name, getattr(cfg, f.name), f.default)
+    if cfg.x_stop <= cfg.x_start:
+        raise ValueError("'x to' must be larger than 'x from'")
+    if cfg.val_frac + cfg.test_frac >= 0.8:
+        raise ValueError("Validation and test shares leave too little data for training: "
+                         "keep their sum below 0.8")
+    return cfg
+
+
+def from_mapping(values: dict[str, Any], base: LabConfig | None = None) -> tuple[LabConfig, list[str]]:
+    """Build a config from loose values (URL query parameters, a preset, an uploaded JSON).
+
+    Unknown keys are ignored; an invalid value keeps the base value and adds a plain-words note,
+    so a broken link still opens the app.
+    """
+    base = base or LabConfig()
+    defaults = {f.name: f.default for f in dataclasses.fields(LabConfig)}
+    changes: dict[str, Any] = {}
+    notes: list[str] = []
+    for name, raw in values.items():
+        if name not in defaults:
+            continue
+        try:
+            changes[name] = _coerce(name, raw, defaults[name])
+        except (TypeError, ValueError) as err:
+            notes.append(f"Ignored {name}={str(raw)[:40]!r}: {err}; using {getattr(base, name)!r}.")
+    cfg = base.replace(**changes)
+    try:
+        validated(cfg)
+    except ValueError as err:
+        notes.append(f"Ignored the link's settings ({err}); using the defaults.")
+        cfg = base
+    return cfg, notes
+
+
+def to_query_params(cfg: LabConfig) -> dict[str, str]:
+    """The fields that differ from the defaults, as URL-ready strings."""
+    default = LabConfig()
+    return {k: _fmt(v) for k, v in cfg.to_dict().items() if v != getattr(default, k)}
+
+
+def _fmt(value: Any) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
