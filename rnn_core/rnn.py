@@ -172,12 +172,13 @@ class RNN:
             Hs = states[layer]
             dact = self._act_grad(Hs)              # act'(a_t) for every step     (T, N, H)
             dA = np.empty_like(Hs)                 # dL/da_t for every step       (T, N, H)
-            if keep_dh and layer == self.n_layers - 1:
+            keep = keep_dh and layer == self.n_layers - 1   # record dL/dh_t of the top layer
+            if keep:
                 dh_kept = np.empty_like(Hs)
             dh_next = 0.0                          # dL/dh_t arriving from step t+1
             for t in reversed(range(T)):
                 dh = dH_in[t] + dh_next           # dL/dh_t = from above (output) + from a_{t+1}
-                if dh_kept is not None and layer == self.n_layers - 1:
+                if keep:
                     dh_kept[t] = dh
                 np.multiply(dh, dact[t], out=dA[t])  # dL/da_t = dL/dh_t * act'(a_t)
                 if bptt_steps and t % bptt_steps == 0:
@@ -197,29 +198,38 @@ class RNN:
         return grads, dh_kept
 
     def _loss_and_grads(self, X, Y, h0, bptt_steps=None, keep_dh=False):
-        """Trusting core of loss_and_grads. Returns (loss, grads, states, dL/dh_top or None)."""
+        """Trusting core of loss_and_grads. Returns (loss, grads, states, dL/dh_top or None).
+
+        Y (N, O) is the target of the last step, Y (N, k, O) the targets of the last k steps
+        (k = T: many-to-many; k < T: truncated BPTT, where the loss covers the newest k1 steps).
+        """
         Xt = np.ascontiguousarray(X.transpose(1, 0, 2))          # (T, N, I)
         states = self._forward_layers(Xt, h0)
         top = states[-1]
         T, N, H = top.shape
         W_hy, b_y = self._params["W_hy"], self._params["b_y"]
-        if Y.ndim == 2:                                          # many-to-one: last step only
-            h_last = top[-1]
-            E = h_last @ W_hy.T + b_y - Y                        # y_T - target   (N, O)
-            dY = 2.0 * E / E.size                                # d mean(E^2) / dy_T
-            grads = {"W_hy": dY.T @ h_last, "b_y": dY.sum(axis=0)}
-            dH_top = np.zeros_like(top)
-            dH_top[-1] = dY @ W_hy                               # dL/dh_T = W_hy^T dL/dy_T
-        else:                                                    # many-to-many: every step
-            top2 = top.reshape(T * N, H)
-            E = top2 @ W_hy.T + b_y - Y.transpose(1, 0, 2).reshape(T * N, -1)
-            dY = 2.0 * E / E.size                                # (T*N, O)
-            grads = {"W_hy": dY.T @ top2, "b_y": dY.sum(axis=0)}
-            dH_top = (dY @ W_hy).reshape(T, N, H)
+        Yk = Y[:, None] if Y.ndim == 2 else Y                    # (N, k, O)
+        k = Yk.shape[1]
+        out = top[T - k:].reshape(k * N, H)                      # h_t of the scored steps
+        E = out @ W_hy.T + b_y - Yk.transpose(1, 0, 2).reshape(k * N, -1)  # y_t - target
         loss = float(np.mean(E * E))                             # MSE over all target elements
+        dY = 2.0 * E / E.size                                    # dL/dy_t         (k*N, O)
+        grads = {"W_hy": dY.T @ out, "b_y": dY.sum(axis=0)}
+        dH_top = np.zeros_like(top)
+        dH_top[T - k:] = (dY @ W_hy).reshape(k, N, H)            # dL/dh_t = W_hy^T dL/dy_t
         layer_grads, dh = self._backward_layers(Xt, h0, states, dH_top, bptt_steps, keep_dh)
         layer_grads.update(grads)
-        return loss, {k: layer_grads[k] for k in self._params}, states, dh
+        return loss, {name: layer_grads[name] for name in self._params}, states, dh
+
+    def _check_data(self, X, Y):
+        """Validated (X, Y) for the trainer, which then calls _grads on mini-batches."""
+        X = self._check_X(X)
+        return X, self._check_Y(Y, X)
+
+    def _grads(self, X, Y, bptt_steps=None):
+        """(loss, grads) of a checked mini-batch, starting from h0 = 0."""
+        h0 = np.zeros((self.n_layers, X.shape[0], self.n_hidden))
+        return self._loss_and_grads(X, Y, h0, bptt_steps)[:2]
 
     # ----- public API --------------------------------------------------------------------
     def forward(self, X, h0=None):
