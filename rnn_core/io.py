@@ -1,0 +1,175 @@
+"""Save a trained model (with its scaler and settings) to one .npz file, and load it back safely.
+
+Layout of the archive (plain `np.savez`, readable with `np.load(..., allow_pickle=False)`):
+
+    meta           0-d unicode array: a JSON document {"format": "rnn-lab-model", "version": 1,
+                   "model": model.config, "scaler": scaler.to_dict() | null, "config": {...}}
+    param/<name>   one float64 array per model parameter (W_xh, W_hh, ..., b_y)
+
+Nothing is pickled, so opening a file from a stranger cannot run code. A loaded file is
+checked (format tag, architecture, parameter names and shapes, finite values) and anything
+else raises `ModelFileError` in plain words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import zipfile
+from typing import NamedTuple
+
+import numpy as np
+
+from rnn_core.mlp import MLP
+from rnn_core.rnn import RNN
+from rnn_core.scaling import scaler_from_dict
+
+FORMAT = "rnn-lab-model"
+VERSION = 1
+MODEL_KINDS = {"rnn": RNN, "mlp": MLP}
+
+
+class ModelFileError(ValueError):
+    """The file is not a usable RNN Lab model; the message says why in plain words."""
+
+
+class LoadedModel(NamedTuple):
+    model: RNN | MLP
+    scaler: object | None  # a fitted MinMaxScaler / StandardScaler, or None
+    config: dict | None  # the settings saved with the model (e.g. LabConfig.to_dict())
+
+
+def save_model(file, model, *, scaler=None, config=None) -> None:
+    """Write `model` (and optionally its fitted scaler and a JSON-able config) to one .npz.
+
+    file: a path (written exactly as given, no suffix added) or a binary file object.
+    config: a dict of plain values, or an object with `to_dict()` such as LabConfig.
+    """
+    if hasattr(config, "to_dict"):
+        config = config.to_dict()
+    meta = {"format": FORMAT, "version": VERSION, "model": model.config,
+            "scaler": None if scaler is None else scaler.to_dict(), "config": config}
+    try:
+        text = json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"The config to save must hold plain finite values (numbers, text, "
+                         f"lists, dicts): {err}") from None
+    arrays = {"meta": np.array(text)}  # 0-d unicode array: stored as text, never pickled
+    for name, p in model.params.items():
+        if not np.all(np.isfinite(p)):
+            raise ValueError(f"Parameter {name} holds NaN or infinite values; a diverged model "
+                             "cannot be saved. Retrain it with a lower learning rate.")
+        arrays[f"param/{name}"] = np.asarray(p, dtype=np.float64)
+    if isinstance(file, (str, os.PathLike)):
+        with open(file, "wb") as fh:  # np.savez would append ".npz" to a bare path
+            np.savez(fh, **arrays)
+    else:
+        np.savez(file, **arrays)
+
+
+def _not_a_model(why: str) -> ModelFileError:
+    return ModelFileError(f"This file is not an RNN Lab model ({why}).")
+
+
+def _read_meta(archive) -> dict:
+    raw = archive["meta"]
+    if raw.dtype.kind == "U" and raw.ndim == 0:
+        text = str(raw[()])
+    elif raw.dtype == np.uint8 and raw.ndim == 1:
+        text = raw.tobytes().decode("utf-8")
+    else:
+        raise _not_a_model("its 'meta' entry is not a text document")
+    meta = json.loads(text)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _not_a_model(f"its 'meta' entry lacks the format tag {FORMAT!r}")
+    return meta
+
+
+def _check_size(kind: str, kwargs: dict, n_stored: int) -> None:
+    """Refuse an architecture bigger than the weights stored with it, before allocating it (a
+    doctored file could otherwise ask for a 10^6-unit network). Its largest matrix alone —
+    W_hh (H, H) per layer, or the MLP's W1 (H1, n_in) — must fit in the stored numbers."""
+    try:
+        if kind == "rnn":
+            need = int(kwargs["n_hidden"]) ** 2 * int(kwargs.get("n_layers", 1))
+        else:
+            hidden = kwargs["n_hidden"]
+            first = hidden if isinstance(hidden, int) else hidden[0]
+            need = int(first) * int(kwargs["n_in"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        raise ModelFileError(f"This model file's {kind} architecture lacks its sizes.") from None
+    if need > n_stored:
+        raise ModelFileError(f"This model file's architecture needs more weights than the file "
+                             f"holds ({need} > {n_stored}); the file is damaged.")
+
+
+def _build(meta: dict, archive) -> RNN | MLP:
+    version = meta.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ModelFileError(f"This model file has format version {version!r}; this RNN Lab "
+                             f"reads version {VERSION} or older. Update RNN Lab to open it.")
+    spec = meta.get("model")
+    if not isinstance(spec, dict) or spec.get("kind") not in MODEL_KINDS:
+        raise ModelFileError(f"This model file names no known architecture: its model kind "
+                             f"must be one of {', '.join(MODEL_KINDS)}.")
+    kwargs = {k: v for k, v in spec.items() if k != "kind"}
+    stored = {f[len("param/"):] for f in archive.files if f.startswith("param/")}
+    _check_size(spec["kind"], kwargs, sum(archive[f"param/{n}"].size for n in stored))
+    try:
+        model = MODEL_KINDS[spec["kind"]](**kwargs)
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"This model file describes an impossible architecture: {err}")
+    expected = set(model.params)
+    if stored != expected:
+        missing, extra = sorted(expected - stored), sorted(stored - expected)
+        raise ModelFileError(f"This model file's parameters do not match its architecture "
+                             f"(missing: {missing or 'none'}; unexpected: {extra or 'none'}).")
+    for name, p in model.params.items():
+        arr = archive[f"param/{name}"]
+        if arr.shape != p.shape or arr.dtype.kind != "f":
+            raise ModelFileError(f"Parameter {name} in this model file has shape {arr.shape} "
+                                 f"({arr.dtype}); the architecture needs {p.shape} floats.")
+        if not np.all(np.isfinite(arr)):
+            raise ModelFileError(f"Parameter {name} in this model file holds NaN or infinite "
+                                 "values; the file is damaged or the model had diverged.")
+        p[...] = arr  # fill the live array: optimizers and views keep working
+    return model
+
+
+def load_model(file) -> LoadedModel:
+    """Read a file written by `save_model`: a path or a binary file object.
+
+    Returns LoadedModel(model, scaler or None, config or None). Raises ModelFileError for an
+    empty, truncated, corrupt or foreign file; FileNotFoundError if the path does not exist.
+    """
+    try:
+        archive = np.load(file, allow_pickle=False)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except EOFError:
+        raise _not_a_model("the file is empty") from None
+    except zipfile.BadZipFile:
+        raise _not_a_model("it is not a complete .npz archive: cut short, damaged, or another "
+                           "kind of file") from None
+    except (OSError, ValueError, pickle.UnpicklingError):
+        raise _not_a_model("it is not a NumPy .npz archive; it may be a text or CSV "
+                           "file") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _not_a_model("it holds a single NumPy array, not a model archive")
+    with archive:
+        if "meta" not in archive.files:
+            raise _not_a_model("it is a zip/.npz archive without RNN Lab's 'meta' entry")
+        try:
+            meta = _read_meta(archive)
+            model = _build(meta, archive)
+            scaler = None if meta.get("scaler") is None else scaler_from_dict(meta["scaler"])
+        except ModelFileError:
+            raise
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise _not_a_model("its 'meta' entry is not valid JSON text") from None
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
+            raise ModelFileError(f"This RNN Lab model file is damaged and cannot be read "
+                                 f"({err}).") from None
+    config = meta.get("config")
+    return LoadedModel(model, scaler, config if isinstance(config, dict) else None)
