@@ -116,7 +116,7 @@ def _metrics(predictions: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     table = metrics_table(test["actual"].to_numpy(),
                           {m: test[m].to_numpy() for m in ("RNN", "MLP")},
                           test["Persistence"].to_numpy())
-    metrics = pd.DataFrame(table).T.rename_axis("model")
+    metrics = pd.DataFrame(table).T.rename(columns=str.upper).rename_axis("model")
     metrics = metrics.loc[[m for m in ("RNN", "MLP", "Persistence") if m in metrics.index]]
     val = predictions[predictions["part"] == "val"]
     val_rmse = ({m: rmse(val["actual"].to_numpy(), val[m].to_numpy())

@@ -10,6 +10,7 @@ sweeps and seed spreads.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,10 +53,19 @@ class Prepared:
     x_scaler: MinMaxScaler | None = None
     x_blocks: np.ndarray | None = None  # (B, block)
     y_blocks: np.ndarray | None = None  # (B, block)
+    units: str = ""  # the data's units, for axis titles
 
     @property
     def n_in(self) -> int:
         return self.cfg.block if self.cfg.task == "blocks" else 1
+
+    def bounds(self) -> dict[str, tuple]:
+        """Index positions (first, last) of each non-empty part, for shading charts."""
+        cuts = {"train": (0, self.split.train_end), "val": (self.split.train_end, self.split.val_end),
+                "test": (self.split.val_end, self.split.n)}
+        scale = self.cfg.block if self.cfg.task == "blocks" else 1
+        return {part: (self.index[lo * scale], self.index[hi * scale - 1])
+                for part, (lo, hi) in cuts.items() if hi > lo}
 
     def part(self, name: str) -> Windows | None:
         w = self.windows.get(name)
@@ -66,15 +76,18 @@ def _make_scaler(kind: str) -> MinMaxScaler | StandardScaler:
     return MinMaxScaler() if kind == "minmax" else StandardScaler()
 
 
-def prepare(series: pd.Series, cfg: LabConfig) -> Prepared:
-    """Split chronologically, fit the scaler on the training part only, then window each part."""
+def prepare(series: pd.Series, cfg: LabConfig, units: str = "") -> Prepared:
+    """Split chronologically, fit the scaler on the training part only, then window each part.
+
+    series: (n,) values indexed by date or x; units: the values' units, for charts.
+    """
     values = np.asarray(series.to_numpy(), dtype=np.float64)
     if values.ndim != 1 or len(values) < 4:
         raise ValueError("The series needs at least a few numbers to train on.")
     if not np.all(np.isfinite(values)):
         raise ValueError("The series contains missing or infinite values; clean it first.")
     if cfg.task == "blocks":
-        return _prepare_blocks(series, values, cfg)
+        return _prepare_blocks(series, values, cfg, units)
     split = split_points(len(values), val_frac=cfg.val_frac, test_frac=cfg.test_frac,
                          window=cfg.window)
     scaler = _make_scaler(cfg.scaler).fit(values[: split.train_end, None])
@@ -83,10 +96,10 @@ def prepare(series: pd.Series, cfg: LabConfig) -> Prepared:
     if not len(windows["train"].X):
         raise ValueError(f"With a window of {cfg.window} the training part has no windows: "
                          "use a smaller window or more data.")
-    return Prepared(cfg, values, series.index, split, scaler, scaled, windows)
+    return Prepared(cfg, values, series.index, split, scaler, scaled, windows, units=units)
 
 
-def _prepare_blocks(series: pd.Series, values: np.ndarray, cfg: LabConfig) -> Prepared:
+def _prepare_blocks(series: pd.Series, values: np.ndarray, cfg: LabConfig, units: str) -> Prepared:
     """Seed 001's layout: consecutive x values in blocks as inputs, their y values as targets."""
     if not pd.api.types.is_numeric_dtype(series.index):
         raise ValueError("The x-blocks task needs a numeric x axis: use a synthetic series.")
@@ -102,7 +115,8 @@ def _prepare_blocks(series: pd.Series, values: np.ndarray, cfg: LabConfig) -> Pr
     y_blocks = scaled[:usable, 0].reshape(n_blocks, cfg.block)  # (B, block)
     x_blocks = x_scaler.transform(x[:, None])[:, 0].reshape(n_blocks, cfg.block)
     return Prepared(cfg, values[:usable], series.index[:usable], split, scaler,
-                    scaled[:usable], x_scaler=x_scaler, x_blocks=x_blocks, y_blocks=y_blocks)
+                    scaled[:usable], x_scaler=x_scaler, x_blocks=x_blocks, y_blocks=y_blocks,
+                    units=units)
 
 
 def check_cost(prepared: Prepared) -> float:
@@ -144,6 +158,14 @@ class Run:
         self.mlp_history: History | None = None
         self.stopped = False
         self.diverged: str | None = None
+
+    def snapshot(self) -> "Run":
+        """A copy with independent models, optimizers and histories (the prepared data, never
+        mutated, is shared): the live loop trains a copy while the session shows the last one."""
+        twin = copy.copy(self)
+        for name in ("rnn", "mlp", "rnn_opt", "mlp_opt", "rnn_history", "mlp_history"):
+            setattr(twin, name, copy.deepcopy(getattr(self, name)))
+        return twin
 
     @property
     def epochs_done(self) -> int:

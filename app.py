@@ -1,0 +1,30 @@
+"""RNN Lab — home: what it is, the path through the app, and one-click tutorial presets."""
+
+import streamlit as st
+
+from rnn_core.presets import PRESETS
+from ui import layout, presets_ui
+
+layout.page_setup("Home", "🏠")
+
+st.title("RNN Lab")
+st.markdown(
+    "RNN Lab trains a recurrent neural network, written from scratch in NumPy, on a time "
+    "series you choose — and lets you watch it learn. Compare its forecasts with a simple "
+    "MLP and with the naive *tomorrow = today* rule, in the data's own units. Then look "
+    "inside: the hidden states, the gradients flowing back through time, and why long "
+    "memories are hard to learn."
+)
+st.markdown("**The path:** 📈 Data → 🏋️ Train → ⚖️ Compare → 🔬 Inside the RNN "
+            "(and 🧮 Sweep to try many settings at once).")
+c1, c2, c3, c4 = st.columns(4)
+c1.page_link("pages/1_Data.py", label="Pick data", icon="📈")
+c2.page_link("pages/2_Train.py", label="Train live", icon="🏋️")
+c3.page_link("pages/3_Compare.py", label="Compare forecasts", icon="⚖️")
+c4.page_link("pages/4_Inside.py", label="Look inside", icon="🔬")
+
+st.subheader("Reproduce a tutorial in one click")
+st.caption("A preset fills every control; you can change any of them afterwards.")
+presets_ui.preset_buttons(PRESETS)
+
+layout.finish_page()

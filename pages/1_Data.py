@@ -1,0 +1,69 @@
+"""Data: choose a source, see the series with its train / validation / test parts."""
+
+import streamlit as st
+
+from rnn_core.experiment import prepare
+from rnn_core.sources import describe
+from ui import charts, controls, data, layout, state
+
+layout.page_setup("Data", "📈")
+st.title("📈 Data")
+st.caption("Pick a series. The network learns on the training part, watches the validation "
+           "part for over-fitting, and never sees the test part until the comparison.")
+
+controls.control("source")
+cfg = state.cfg()
+if cfg.source == "synthetic":
+    controls.control("synthetic_kind")
+    controls.controls(["x_start", "x_stop", "n_points", "noise", "data_seed"], columns=5)
+elif cfg.source == "fred":
+    controls.controls(["fred_id", "start", "end"], columns=3)
+elif cfg.source == "ticker":
+    controls.controls(["ticker", "field", "interval", "start", "end"], columns=5)
+else:
+    upload = st.file_uploader("CSV file", type=["csv", "txt", "tsv"],
+                              help="A column of dates (or numbers) and a column of values; "
+                                   "comma, semicolon or tab separated; at most 5 MB.")
+    if upload is not None:
+        data.store_upload(upload.name, upload.getvalue())
+controls.controls(["val_frac", "test_frac"], columns=2)
+
+cfg = state.cfg()
+if cfg.source == "synthetic" or (cfg.source == "csv" and data.is_stale()):
+    if data.is_stale():
+        data.load()
+        state.show_flash()
+else:
+    left, right = st.columns(2)
+    if left.button("Fetch data", key="fetch_btn", type="primary",
+                   help="Download the series (or take it from the on-disk cache)."):
+        data.load()
+        state.show_flash()
+    if right.button("Refresh from the source", key="refresh_btn",
+                    help="Download again even if a cached copy exists."):
+        data.load(refresh=True)
+        state.show_flash()
+
+series = data.current_series()
+if series is None:
+    st.info("No data yet: choose a source and fetch it.")
+else:
+    if data.is_stale():
+        st.warning("The settings above changed since this series was loaded: press "
+                   "**Fetch data** to load the new one.")
+    summary = describe(series)
+    st.markdown(f"**{series.name}** — {summary.text}" + (f" · units: {series.units}"
+                                                         if series.units else ""))
+    if series.note:
+        st.info(series.note)
+    try:
+        bounds = prepare(series.values, state.cfg()).bounds()
+    except ValueError as err:
+        bounds = {}
+        st.warning(f"With the current settings this series cannot be split for training: {err}")
+    st.plotly_chart(charts.series_chart(series.values, bounds, series.name, series.units),
+                    key="series_chart", width="stretch")
+    st.download_button("Download this series (CSV)", series.values.to_csv().encode(),
+                       file_name="series.csv", mime="text/csv", key="dl_series")
+
+layout.finish_page()

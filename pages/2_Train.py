@@ -1,0 +1,49 @@
+"""Train: the RNN and its MLP baseline on the same windows, with a live loss curve."""
+
+import streamlit as st
+
+from ui import controls, layout, state, training
+
+layout.page_setup("Train", "🏋️")
+st.title("🏋️ Train")
+st.caption("The RNN reads each window one step at a time; the MLP sees the whole window at "
+           "once. Both learn from the same windows with the same optimizer.")
+
+with st.expander("Settings", expanded=not st.session_state.get(training.TRAINING)):
+    st.markdown("**Problem**")
+    controls.controls(["task", "window", "block", "scaler"], columns=4)
+    st.markdown("**Model**")
+    controls.controls(["n_hidden", "n_layers", "activation", "mlp_hidden"], columns=4)
+    st.markdown("**Training**")
+    controls.controls(["optimizer", "lr", "epochs", "batch_size"], columns=4)
+    controls.controls(["clip", "bptt_steps", "seed", "horizon"], columns=4)
+
+prepared, why = training.prepared_or_message()
+if prepared is None:
+    st.error(f"These settings cannot be trained yet: {why}")
+else:
+    n_train = (prepared.split.train_end if prepared.cfg.task == "blocks"
+               else len(prepared.windows["train"].X))
+    st.caption(f"{n_train} training windows · RNN {prepared.cfg.n_hidden} hidden units · "
+               f"MLP {prepared.cfg.mlp_hidden} hidden units")
+
+training.buttons()
+log_y = st.toggle("Log-scale loss axis", value=True, key="log_loss",
+                  help="A log axis shows the late, small improvements as clearly as the first.")
+progress_slot = st.empty()
+chart_slot = st.empty()
+
+run = st.session_state.get(state.RUN)
+if st.session_state.get(training.TRAINING):
+    training.live_loop(chart_slot, progress_slot, log_y)
+elif run is not None and run.epochs_done:
+    training.draw(chart_slot, progress_slot, run, log_y)
+    h = run.rnn_history
+    st.success(f"Trained {run.epochs_done} epochs. Final training loss: RNN "
+               f"{h.train_loss[-1]:.4g}, MLP {run.mlp_history.train_loss[-1]:.4g}. "
+               "See the forecasts on the Compare page.")
+    st.page_link("pages/3_Compare.py", label="Compare the forecasts", icon="⚖️")
+else:
+    st.info("Press **Train** to start, or **Step** to train one epoch at a time.")
+
+layout.finish_page()

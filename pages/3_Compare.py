@@ -1,0 +1,58 @@
+"""Compare: the RNN against the MLP and persistence, one step ahead and free-running."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import charts, layout, results, seeds_ui, state
+
+layout.page_setup("Compare", "⚖️")
+st.title("⚖️ Compare")
+
+run = st.session_state.get(state.RUN)
+if run is None or not run.epochs_done:
+    st.info("Train a model first.")
+    st.page_link("pages/2_Train.py", label="Go to Train", icon="🏋️")
+    layout.finish_page()
+    st.stop()
+
+ev = results.evaluation(run)
+units = run.prepared.units
+bounds = run.prepared.bounds()
+st.caption(f"Models trained for {run.epochs_done} epochs"
+           f"{' (stopped early)' if run.stopped else ''}. All errors are in the data's units.")
+
+st.subheader("One step ahead")
+st.markdown("Every window fed to the models is real data (*teacher forcing*). Persistence "
+            "simply repeats the last value.")
+st.plotly_chart(charts.predictions_chart(ev.predictions, bounds, units), key="pred_chart",
+                width="stretch")
+
+st.subheader("Test metrics")
+table = ev.metrics.rename(columns={"MAPE": "MAPE (%)"})
+st.dataframe(table.style.format("{:.4g}").highlight_min(axis=0, color="#d3f9d8"),
+             key="metrics_table")
+st.caption("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero skipped); "
+           "MASE = the model's MAE ÷ persistence's MAE on the same points — below 1 beats "
+           "persistence. The best value of each column is highlighted.")
+mase = ev.metrics.loc["RNN", "MASE"]
+if not mase < 1:
+    st.warning(f"The RNN does not beat persistence on the test part (MASE {mase:.2f} ≥ 1). Try "
+               "more epochs, a smaller learning rate, a different window, or more hidden units "
+               "— and remember that for a random walk nothing can beat persistence.")
+
+st.subheader("Free-running forecasts")
+st.markdown("Here each model is fed its **own** predictions: from the start of the test part, "
+            f"and {run.cfg.horizon} steps past the end of the data. Small errors compound, "
+            "so the gap widens with distance.")
+bands = seeds_ui.seed_bands(run)
+actual = pd.Series(run.prepared.values, index=run.prepared.index)
+st.plotly_chart(charts.forecast_chart(actual, ev.extrapolation, ev.free_run, units, bands),
+                key="forecast_chart", width="stretch")
+
+if ev.horizon is not None and len(ev.horizon):
+    st.plotly_chart(charts.horizon_chart(ev.horizon, units), key="horizon_chart",
+                    width="stretch")
+
+st.subheader("Downloads")
+results.downloads(run, ev)
+layout.finish_page()

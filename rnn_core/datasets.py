@@ -1,0 +1,48 @@
+"""One entry point from a configuration to a series: dispatch to the configured source.
+
+The app calls `load_series(cfg)`; which fields matter depends on the source, and `data_key`
+names exactly those, so the app can tell when the loaded series no longer matches the settings.
+"""
+
+from __future__ import annotations
+
+from rnn_core.config import LabConfig
+from rnn_core.sources import DataSourceError, SeriesData
+
+_DATA_FIELDS = {
+    "synthetic": ("synthetic_kind", "x_start", "x_stop", "n_points", "noise", "data_seed"),
+    "fred": ("fred_id", "start", "end"),
+    "ticker": ("ticker", "field", "interval", "start", "end"),
+    "csv": (),
+}
+
+
+def data_key(cfg: LabConfig) -> tuple:
+    """The settings that determine the series (changing any other setting keeps the data)."""
+    return (cfg.source, *(getattr(cfg, name) for name in _DATA_FIELDS[cfg.source]))
+
+
+def load_series(cfg: LabConfig, *, refresh: bool = False) -> SeriesData:
+    """The series the configuration names. Raises DataSourceError in plain words."""
+    if cfg.source == "synthetic":
+        from rnn_core.sources.synthetic import synthetic_series
+
+        return synthetic_series(cfg.synthetic_kind, cfg.x_start, cfg.x_stop, cfg.n_points,
+                                cfg.noise, cfg.data_seed)
+    if cfg.source == "fred":
+        from rnn_core.sources.fred import load_fred
+
+        return load_fred(cfg.fred_id, cfg.start, cfg.end, refresh=refresh)
+    if cfg.source == "ticker":
+        from rnn_core.sources.ticker import load_ticker
+
+        return load_ticker(cfg.ticker, cfg.start, cfg.end, field=cfg.field,
+                           interval=cfg.interval, refresh=refresh)
+    raise DataSourceError("An uploaded CSV file is loaded from the Data page.")
+
+
+def load_upload(raw: bytes, name: str, *, min_points: int) -> SeriesData:
+    """Parse an uploaded CSV file's bytes into a series (at least `min_points` points)."""
+    from rnn_core.sources.csv_upload import load_csv
+
+    return load_csv(raw, name=name, min_points=min_points)

@@ -1,0 +1,94 @@
+"""Widgets drawn from the configuration fields: bounds and help text come from rnn_core.config.
+
+`control("window")` draws the right widget for a field, shows the session's current value, and
+writes a change back to the session configuration (validated; a bad value is refused with a
+plain message and the previous value kept). A teacher's link may hide or lock any control.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from rnn_core.config import FIELDS, LabConfig, validated
+from ui import state
+
+CHOICE_LABELS = {
+    "synthetic": "Synthetic curve", "fred": "FRED economic series", "ticker": "Stock ticker",
+    "csv": "Upload a CSV file",
+    "xsinx": "x·sin(x)", "sine": "Sine", "damped": "Damped oscillation",
+    "random_walk": "Random walk",
+    "next": "Window → next value (many-to-one)", "seq": "Sequence, shifted by one (many-to-many)",
+    "blocks": "x-blocks → y, state carried (seed 001)",
+    "minmax": "Min-max to [0, 1]", "standard": "Standard (mean 0, std 1)",
+    "adam": "Adam", "sgd": "SGD", "momentum": "SGD + momentum",
+    "tanh": "tanh", "relu": "ReLU", "1d": "Daily", "1wk": "Weekly",
+}
+
+# A log-spaced ladder for the learning rate: 1e-5, 2e-5, 5e-5, ..., 5, 10.
+_LR_LADDER = sorted({float(f"{m * 10.0 ** e:.0e}") for e in range(-5, 2) for m in (1, 2, 5)})
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LabConfig)}
+
+
+def _key(name: str) -> str:
+    return f"w_{name}"
+
+
+def _commit(name: str) -> None:
+    """on_change: copy the widget's value into the configuration, or refuse it in plain words."""
+    raw = st.session_state[_key(name)]
+    default = _DEFAULTS[name]
+    value = int(raw) if isinstance(default, int) else float(raw) if isinstance(default, float) else raw
+    try:
+        state.set_cfg(validated(state.cfg().replace(**{name: value})))
+    except ValueError as err:
+        state.flash("warning", f"{FIELDS[name].label}: {err}. Kept {getattr(state.cfg(), name)!r}.")
+
+
+def control(name: str, where=st) -> object:
+    """Draw the widget of one configuration field in `where`; return the field's value."""
+    cfg = state.cfg()
+    value = getattr(cfg, name)
+    if name in st.session_state.get(state.HIDDEN, ()):
+        return value
+    spec = FIELDS[name]
+    key = _key(name)
+    st.session_state[key] = value  # the configuration is the truth; the widget shows it
+    common = dict(key=key, help=spec.help, on_change=_commit, args=(name,),
+                  disabled=name in st.session_state.get(state.LOCKED, ()))
+    if spec.choices is not None:
+        where.selectbox(spec.label, spec.choices, format_func=lambda c: CHOICE_LABELS.get(c, c),
+                        **common)
+    elif spec.log:
+        ladder = sorted({*_LR_LADDER, value})
+        where.select_slider(spec.label, ladder, format_func=lambda v: f"{v:g}", **common)
+    elif isinstance(value, bool):
+        where.checkbox(spec.label, **common)
+    elif isinstance(value, int):
+        where.number_input(spec.label, min_value=int(spec.lo), max_value=int(spec.hi), step=1,
+                           **common)
+    elif isinstance(value, float):
+        step = _float_step(spec.lo, spec.hi)
+        where.number_input(spec.label, min_value=float(spec.lo), max_value=float(spec.hi),
+                           step=step, format="%g", **common)
+    else:
+        where.text_input(spec.label, max_chars=40, **common)
+    return getattr(state.cfg(), name)
+
+
+def _float_step(lo: float, hi: float) -> float:
+    span = hi - lo
+    return float(10.0 ** np.floor(np.log10(span)) / 100) if span > 0 else 0.01
+
+
+def controls(names, columns: int = 1) -> None:
+    """Draw several fields, spread over `columns` columns."""
+    visible = [n for n in names if n not in st.session_state.get(state.HIDDEN, ())]
+    if not visible:
+        return
+    cols = st.columns(columns) if columns > 1 else [st]
+    for i, name in enumerate(visible):
+        control(name, cols[i % len(cols)])

@@ -1,0 +1,53 @@
+"""The current run's evaluation (cached per run and epoch) and its downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import streamlit as st
+
+from rnn_core.evaluate import Evaluation, evaluate
+from rnn_core.experiment import Run
+from rnn_core.io import save_model
+from rnn_core.sources.synthetic import has_true_function, true_function
+from ui import state
+
+
+def true_curve(run: Run):
+    """The noiseless function of a synthetic series (None for real data)."""
+    cfg = run.cfg
+    if cfg.source == "synthetic" and has_true_function(cfg.synthetic_kind):
+        return lambda x: true_function(cfg.synthetic_kind, x)
+    return None
+
+
+def evaluation(run: Run) -> Evaluation:
+    """Evaluate `run` once per (run, epochs trained); later page runs reuse the tables."""
+    token = (id(run), run.epochs_done)
+    cached = st.session_state.get(state.EVALUATION)
+    if cached is None or cached[0] != token:
+        cached = (token, evaluate(run, true_curve(run)))
+        st.session_state[state.EVALUATION] = cached
+    return cached[1]
+
+
+def model_file(run: Run) -> bytes:
+    """The trained RNN, its scaler and the configuration as one .npz file."""
+    buffer = io.BytesIO()
+    save_model(buffer, run.rnn, scaler=run.prepared.scaler, config=run.cfg.to_dict())
+    return buffer.getvalue()
+
+
+def downloads(run: Run, ev: Evaluation) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Predictions (CSV)", ev.predictions.to_csv().encode(),
+                       file_name="rnn_lab_predictions.csv", mime="text/csv", key="dl_pred",
+                       help="Actual values and every model's one-step prediction, per point.")
+    c2.download_button("Trained RNN (.npz)", model_file(run), file_name="rnn_lab_model.npz",
+                       mime="application/octet-stream", key="dl_model",
+                       help="Weights, scaler and settings; load it in NumPy with "
+                            "rnn_core.io.load_model.")
+    c3.download_button("Settings (JSON)", json.dumps(run.cfg.to_dict(), indent=2).encode(),
+                       file_name="rnn_lab_config.json", mime="application/json",
+                       key="dl_cfg", help="Every setting of this run.")

@@ -1,0 +1,37 @@
+"""Compare page option: repeat the training over several seeds and show the spread as bands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from rnn_core.experiment import Run
+from rnn_core.sweep import seed_spread
+from ui.engine import engine
+
+BANDS = "seed_bands"  # (run token, n_seeds, {"RNN": (n_seeds, horizon)})
+
+
+def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
+    """A toggle and a seed count; returns the extrapolation of each seed, or None."""
+    left, right = st.columns([1, 2])
+    on = left.toggle("Repeat over seeds", key="bands_on",
+                     help="Train the same settings with other seeds (in parallel) and shade the "
+                          "range of their forecasts: how much of the result is luck?")
+    n_seeds = right.slider("Seeds", 2, 10, 5, key="bands_n", disabled=not on,
+                           help="How many seeds (seed, seed+1, …) to train.")
+    if not on:
+        return None
+    token = (id(run), run.epochs_done, n_seeds)
+    cached = st.session_state.get(BANDS)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    series = pd.Series(run.prepared.values, index=run.prepared.index)
+    seeds = [run.cfg.seed + k for k in range(n_seeds)]
+    eng = engine()
+    with st.spinner(f"Training {n_seeds} seeds on {eng.describe()}…"):
+        spread = seed_spread(eng.executor, series, run.cfg.replace(epochs=run.epochs_done), seeds)
+    bands = {"RNN": np.asarray(spread["extrapolation"])}
+    st.session_state[BANDS] = (token, bands)
+    return bands

@@ -1,0 +1,73 @@
+"""Session state: one student's configuration, data and models, and the URL that mirrors them.
+
+Everything a student owns lives in `st.session_state` under the keys below (never in
+`st.cache_resource`, which every visitor shares). The configuration is a plain session key,
+not a widget key, so it survives page switches; the widgets are drawn from it (ui/controls.py).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnn_core.config import FIELDS, LabConfig, from_mapping, to_query_params
+
+CFG = "cfg"  # LabConfig: every setting
+SERIES = "series"  # SeriesData: the data currently loaded
+RUN = "run"  # experiment.Run: the current (last trained) models
+PREVIOUS_RUN = "previous_run"  # the run before it, kept when a new one fails
+EVALUATION = "evaluation"  # (run token, Evaluation) cache of the current run's tables
+NOTES = "link_notes"  # plain-words notes about ignored link parameters
+HIDDEN = "hidden_controls"  # set of field names a teacher's link hides
+LOCKED = "locked_controls"  # set of field names a teacher's link locks
+MESSAGE = "flash"  # (kind, text) shown once at the top of the next page run
+
+_URL_ONLY = ("hide", "lock")
+
+
+def _names(raw: str) -> set[str]:
+    return {n.strip() for n in str(raw).split(",") if n.strip() in FIELDS}
+
+
+def init_session() -> None:
+    """Once per session: read the link's query parameters into the configuration."""
+    if CFG in st.session_state:
+        return
+    params = {k: st.query_params[k] for k in st.query_params}
+    cfg, notes = from_mapping({k: v for k, v in params.items() if k not in _URL_ONLY})
+    unknown = sorted(set(params) - set(FIELDS) - set(_URL_ONLY))
+    if unknown:
+        notes.append(f"Ignored unknown link parameter(s): {', '.join(u[:30] for u in unknown)}.")
+    st.session_state[CFG] = cfg
+    st.session_state[NOTES] = notes
+    st.session_state[HIDDEN] = _names(params.get("hide", ""))
+    st.session_state[LOCKED] = _names(params.get("lock", ""))
+
+
+def cfg() -> LabConfig:
+    return st.session_state[CFG]
+
+
+def set_cfg(new: LabConfig) -> None:
+    st.session_state[CFG] = new
+
+
+def sync_url() -> None:
+    """Mirror the configuration (only what differs from the defaults) into the URL."""
+    wanted = to_query_params(cfg())
+    for key, names in (("hide", HIDDEN), ("lock", LOCKED)):
+        if st.session_state.get(names):
+            wanted[key] = ",".join(sorted(st.session_state[names]))
+    current = {k: st.query_params[k] for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def flash(kind: str, text: str) -> None:
+    """Queue a message ('info' | 'success' | 'warning' | 'error') for the next page run."""
+    st.session_state[MESSAGE] = (kind, text)
+
+
+def show_flash() -> None:
+    kind, text = st.session_state.pop(MESSAGE, (None, None))
+    if kind:
+        getattr(st, kind)(text)
