@@ -91,9 +91,11 @@ def fit(model, X, Y, *, epochs, batch_size, optimizer, clip=None, shuffle=True, 
     history = _check_common(epochs, optimizer, clip, on_epoch, history)
     X, Y = model._check_data(X, Y)
     batch_size = positive_int("batch_size", batch_size)
-    if bptt_steps is not None and not isinstance(model, RNN):
-        raise ValueError("bptt_steps applies to recurrent models only; leave it empty for "
-                         "the MLP.")
+    if bptt_steps is not None:
+        if not isinstance(model, RNN):
+            raise ValueError("bptt_steps applies to recurrent models only; leave it empty for "
+                             "the MLP.")
+        bptt_steps = positive_int("bptt_steps", bptt_steps)
     if (X_val is None) != (Y_val is None):
         raise ValueError("Give both X_val and Y_val for validation, or neither.")
     if X_val is not None:
@@ -107,7 +109,8 @@ def fit(model, X, Y, *, epochs, batch_size, optimizer, clip=None, shuffle=True, 
         losses, norms, sizes = [], [], []
         for b in range(0, N, batch_size):
             idx = order[b:b + batch_size]
-            loss, grads = model._grads(X[idx], Y[idx], bptt_steps)
+            with np.errstate(over="ignore", invalid="ignore"):   # divergence is checked below
+                loss, grads = model._grads(X[idx], Y[idx], bptt_steps)
             norms.append(_update(model, grads, optimizer, clip, backup, epoch, loss))
             losses.append(loss)
             sizes.append(len(idx))
@@ -151,7 +154,8 @@ def fit_tbptt(model, x_seq, y_seq, *, k1, k2, epochs, optimizer, clip=None, on_e
         for s in range(0, T - k2 + 1, k1):
             Xw = x_seq[None, s:s + k2]                           # (1, k2, I)
             Yw = y_seq[None, s + k2 - k1:s + k2]                 # (1, k1, O): newest k1 targets
-            loss, grads, states, _ = model._loss_and_grads(Xw, Yw, h)
+            with np.errstate(over="ignore", invalid="ignore"):   # divergence is checked below
+                loss, grads, states, _ = model._loss_and_grads(Xw, Yw, h)
             h = np.stack([Hs[k1 - 1] for Hs in states])          # carried: state at s + k1 - 1
             norms.append(_update(model, grads, optimizer, clip, backup, epoch, loss))
             losses.append(loss)
