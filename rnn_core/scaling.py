@@ -87,7 +87,8 @@ class MinMaxScaler(_Scaler):
         self.data_min_ = arr.min(axis=0)
         self.data_max_ = arr.max(axis=0)
         span = self.data_max_ - self.data_min_
-        span = np.where(span == 0.0, 1.0, span)  # a constant column: shift only
+        # a constant column (or one so flat that 1/span overflows) is only shifted
+        span = np.where(span < np.finfo(np.float64).tiny, 1.0, span)
         self.scale_ = (hi - lo) / span  # x' = lo + (x - min) (hi - lo) / (max - min)
         self.min_ = lo - self.data_min_ * self.scale_
         return self
