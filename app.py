@@ -18,10 +18,10 @@ st.markdown(
 st.markdown("**The path:** 📈 Data → 🏋️ Train → ⚖️ Compare → 🔬 Inside the RNN "
             "(and 🧮 Sweep to try many settings at once).")
 c1, c2, c3, c4 = st.columns(4)
-c1.page_link("pages/1_Data.py", label="Pick data", icon="📈")
-c2.page_link("pages/2_Train.py", label="Train live", icon="🏋️")
-c3.page_link("pages/3_Compare.py", label="Compare forecasts", icon="⚖️")
-c4.page_link("pages/4_Inside.py", label="Look inside", icon="🔬")
+layout.link("pages/1_Data.py", "Pick data", "📈", c1)
+layout.link("pages/2_Train.py", "Train live", "🏋️", c2)
+layout.link("pages/3_Compare.py", "Compare forecasts", "⚖️", c3)
+layout.link("pages/4_Inside.py", "Look inside", "🔬", c4)
 
 st.subheader("Reproduce a tutorial in one click")
 st.caption("A preset fills every control; you can change any of them afterwards.")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnn_core.experiment import prepare
-from rnn_core.sources import describe
+from rnn_core.sources.series import describe
 from ui import charts, controls, data, layout, state
 
 layout.page_setup("Data", "📈")

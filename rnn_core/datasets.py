@@ -7,7 +7,7 @@ names exactly those, so the app can tell when the loaded series no longer matche
 from __future__ import annotations
 
 from rnn_core.config import LabConfig
-from rnn_core.sources import DataSourceError, SeriesData
+from rnn_core.sources.series import DataSourceError, SeriesData
 
 _DATA_FIELDS = {
     "synthetic": ("synthetic_kind", "x_start", "x_stop", "n_points", "noise", "data_seed"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnn_core.datasets import data_key, load_series, load_upload
-from rnn_core.sources import DataSourceError, SeriesData
+from rnn_core.sources.series import DataSourceError, SeriesData
 from ui import state
 
 DATA_KEY = "series_key"  # the configuration fields the loaded series came from

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from rnn_core.sources import describe
+from rnn_core.sources.series import describe
 from ui import state
 
+_ROOT = Path(__file__).resolve().parent.parent
 PAGES = (
     ("app.py", "Home", "🏠"),
     ("pages/1_Data.py", "Data", "📈"),
@@ -24,12 +27,18 @@ def page_setup(title: str, icon: str) -> None:
     with st.sidebar:
         st.markdown("### RNN Lab")
         for path, label, page_icon in PAGES:
-            st.page_link(path, label=label, icon=page_icon)
+            link(path, label, page_icon)
         st.divider()
         _status()
     for note in st.session_state.get(state.NOTES, []):
         st.info(note)
     state.show_flash()
+
+
+def link(path: str, label: str, icon: str, where=st) -> None:
+    """A link to a page of the app (skipped if that page is not part of this build)."""
+    if (_ROOT / path).exists():
+        where.page_link(path, label=label, icon=icon)
 
 
 def _status() -> None:
