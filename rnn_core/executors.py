@@ -1,0 +1,127 @@
+"""Where sweeps run: local worker processes (loky), or a Dask cluster when one is configured.
+
+Both are offered through the standard `concurrent.futures.Executor` interface (`submit` returns
+a `Future`), so `rnn_core.sweep` is written once and does not care which one it is given.
+
+    get_engine()                       -> loky: one worker process per local core
+    get_engine("tcp://10.0.0.5:8786")  -> the Dask scheduler at that address
+    RNNLAB_DASK_ADDRESS=tcp://...      -> the same, chosen by the environment
+
+A server needs one engine for all its visitors. A Dask `Client` is awaitable, which
+`st.cache_resource` refuses to cache, so the app caches the small `Engine` holder instead.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Executor
+
+ADDRESS_ENV = "RNNLAB_DASK_ADDRESS"
+IDLE_TIMEOUT = 300  # seconds an idle loky worker waits before exiting (a restart costs ~1 s)
+CONNECT_TIMEOUT = 10  # seconds to wait for a Dask scheduler to answer
+
+
+class EngineError(ValueError):
+    """The configured Dask scheduler could not be reached; the message says what to do."""
+
+
+class Engine:
+    """One executor for the whole server, with a name to show and a way to close it.
+
+    executor: a `concurrent.futures.Executor`; name: "loky" or "dask"; address: the Dask
+    scheduler's address (None for loky); n_workers: tasks that can run at the same time;
+    note: plain words for the page ("" when there is nothing to say).
+    """
+
+    def __init__(self, executor: Executor, name: str, *, n_workers: int, address: str | None = None,
+                 client=None, note: str = ""):
+        self.executor = executor
+        self.name = name
+        self.n_workers = n_workers
+        self.address = address
+        self.client = client  # the Dask Client, kept so close() can release it
+        self.note = note
+
+    def describe(self) -> str:
+        """One line for the page, e.g. 'dask at tcp://127.0.0.1:8786, 4 workers'."""
+        where = f" at {self.address}" if self.address else " on this machine"
+        return f"{self.name}{where}, {self.n_workers} worker{'s' * (self.n_workers != 1)}"
+
+    def close(self) -> None:
+        """Release the workers (loky) or the connection to the scheduler (Dask)."""
+        if self.client is not None:
+            self.executor.shutdown(wait=False)  # cancels this client's unfinished tasks
+            self.client.close()
+        else:
+            self.executor.shutdown(wait=False)
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Engine({self.describe()!r})"
+
+
+def local_engine(n_workers: int | None = None) -> Engine:
+    """Loky's reusable process pool on this machine: `n_workers` processes (default: all cores).
+
+    Workers are separate processes, so NumPy code runs truly in parallel (no GIL), and they
+    stay alive between sweeps, so only the first sweep pays for starting them.
+    """
+    from joblib.externals.loky import cpu_count, get_reusable_executor
+
+    n = cpu_count() if n_workers is None else int(n_workers)
+    if n < 1:
+        raise ValueError(f"A local engine needs at least 1 worker, not {n_workers!r}")
+    executor = get_reusable_executor(max_workers=n, timeout=IDLE_TIMEOUT)
+    return Engine(executor, "loky", n_workers=n)
+
+
+def dask_engine(address: str, *, timeout: float = CONNECT_TIMEOUT) -> Engine:
+    """Connect to a running Dask scheduler (e.g. "tcp://10.0.0.5:8786").
+
+    Its workers must be able to `import rnn_core`: start them from the repository root, or after
+    `pip install .`. Raises EngineError when nobody answers at the address.
+    """
+    from distributed import Client
+
+    address = str(address).strip()
+    if not address:
+        raise EngineError("The Dask scheduler address is empty: give one like tcp://host:8786")
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as err:
+        raise EngineError(
+            f"Could not reach a Dask scheduler at {address} ({err}). Start one with "
+            f"`dask scheduler` and `dask worker {address}`, or unset {ADDRESS_ENV} to run "
+            "on this machine's cores.") from err
+    # pure=False: every submission is its own task, so cancelling one visitor's sweep can
+    # never cancel an identical run that another visitor submitted.
+    executor = client.get_executor(pure=False)
+    n = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    note = "" if n else "The Dask scheduler has no workers yet: runs wait until one joins."
+    return Engine(executor, "dask", n_workers=n, address=address, client=client, note=note)
+
+
+def get_engine(address: str | None = None, *, fallback: bool = False,
+               timeout: float = CONNECT_TIMEOUT) -> Engine:
+    """The sweep engine: Dask at `address` (or $RNNLAB_DASK_ADDRESS) if given, else loky.
+
+    fallback=True turns an unreachable scheduler into a local engine whose `note` says so
+    (what a dashboard wants); otherwise EngineError is raised. timeout: seconds to wait for
+    the scheduler to answer.
+    """
+    address = address or os.environ.get(ADDRESS_ENV, "").strip() or None
+    if address is None:
+        return local_engine()
+    try:
+        return dask_engine(address, timeout=timeout)
+    except EngineError as err:
+        if not fallback:
+            raise
+        engine = local_engine()
+        engine.note = f"{err} Running on this machine's cores instead."
+        return engine

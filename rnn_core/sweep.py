@@ -1,0 +1,299 @@
+"""Sweeps: train a grid of configurations (and several seeds of each) in parallel.
+
+    configs = expand_grid(cfg, windows=[10, 20], hidden=[5, 20], lrs=[0.01], seeds=[0, 1, 2])
+    sweep = run_sweep(engine.executor, series, configs)
+    rows = [(cfg, result) for cfg, result in sweep]     # in the order runs finish
+    summary = summarise(results_table(rows))            # mean ± std over seeds, best config
+
+Each run is `run_config(series, cfg)`: a pure function of the series and the config, seed
+included, so the same config gives bit-identical numbers in this process, in a loky worker or on
+a Dask worker. `run_sweep` only needs `executor.submit`, the standard `concurrent.futures`
+interface, so it is written once for every engine (see `rnn_core.executors`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from rnn_core.config import LabConfig, validated
+from rnn_core.runner import run_config
+from rnn_core.split import split_points
+
+MAX_RUNS = 400  # runs one visitor may queue in one sweep, so a shared server stays responsive
+SWEPT = ("window", "n_hidden", "lr", "activation", "optimizer", "seed")  # settings a grid varies
+POLL_SECONDS = 0.2  # how often a waiting sweep asks should_stop(), even while no run finishes
+
+Row = tuple[LabConfig, dict]
+
+
+def _values(name: str, values, kind: type) -> list:
+    """A grid axis as a list of distinct values of one type, in the order given."""
+    values = list(values) if values is not None else []
+    if not values:
+        raise ValueError(f"Choose at least one value for {name}.")
+    try:
+        cast = [kind(v) for v in values]
+    except (TypeError, ValueError):
+        raise ValueError(f"The {name} values must be {kind.__name__}s, got {values!r}") from None
+    return list(dict.fromkeys(cast))  # drop repeats, keep order
+
+
+def expand_grid(base_cfg: LabConfig, *, windows, hidden, lrs, activations=None, optimizers=None,
+                seeds, n_points: int | None = None) -> list[LabConfig]:
+    """Every combination of the given settings, as configs built from `base_cfg`.
+
+    activations / optimizers default to the base config's. n_points: length of the series the
+    sweep will run on, to refuse windows too long for it (defaults to `base_cfg.n_points` for
+    a synthetic source; no length check otherwise). Seeds vary slowest, so the first runs to
+    finish already cover the whole grid once and later seeds fill in the spread.
+    Raises ValueError for an empty axis, a value out of bounds, a window longer than the data,
+    or more than MAX_RUNS runs.
+    """
+    axes = {
+        "seed": _values("seeds", seeds, int),
+        "window": _values("windows", windows, int),
+        "n_hidden": _values("hidden units", hidden, int),
+        "lr": _values("learning rates", lrs, float),
+        "activation": _values("activations", activations or [base_cfg.activation], str),
+        "optimizer": _values("optimizers", optimizers or [base_cfg.optimizer], str),
+    }
+    n_runs = int(np.prod([len(v) for v in axes.values()]))
+    if n_runs > MAX_RUNS:
+        sizes = " × ".join(f"{len(v)} {k}" for k, v in axes.items())
+        raise ValueError(f"This grid has {n_runs} runs ({sizes}); one sweep may have at most "
+                         f"{MAX_RUNS}. Remove some values or seeds.")
+    if n_points is None and base_cfg.source == "synthetic":
+        n_points = base_cfg.n_points
+    if n_points is not None:
+        # The blocks task splits blocks of `block` points; the others split single points.
+        n = n_points // base_cfg.block if base_cfg.task == "blocks" else n_points
+        for w in axes["window"]:
+            try:
+                split_points(n, val_frac=base_cfg.val_frac, test_frac=base_cfg.test_frac, window=w)
+            except ValueError as err:
+                raise ValueError(f"Window {w} does not fit the data: {err}") from None
+    names = list(axes)
+    return [validated(base_cfg.replace(**dict(zip(names, combo))))
+            for combo in itertools.product(*axes.values())]
+
+
+def run_task(series: pd.Series, cfg: LabConfig) -> dict:
+    """One sweep task: `run_config` with BLAS limited to one thread, failures as plain words.
+
+    One thread per task because the engine already runs one task per core; letting each task's
+    BLAS start more threads would oversubscribe the cores. A run that diverges or breaks a
+    limit (both ValueErrors) becomes {"error": message}, so one bad corner of a grid does not
+    end the sweep.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        try:
+            return run_config(series, cfg)
+        except ValueError as err:
+            return {"error": str(err)}
+
+
+def _cancel(futures) -> int:
+    """Cancel every future that has not finished; return how many were cancelled.
+
+    A future already running in a loky worker cannot be cancelled and finishes on its own (at
+    most one per worker, plus one queued); a Dask future is also released on the scheduler.
+    """
+    return sum(f.cancel() for f in futures if not f.done())
+
+
+def _as_finished(futures: dict[Future, LabConfig], on_result, should_stop) -> Iterator[Row]:
+    """Yield (cfg, result) as runs finish; cancel the rest however the iteration ends.
+
+    It holds no reference to the Sweep, so dropping the Sweep (a closed tab, a rerun) drops
+    this generator at once and its `finally` runs without waiting for the garbage collector.
+    """
+    order = {f: i for i, f in enumerate(futures)}  # submission order breaks ties
+    pending = set(futures)
+    try:
+        while pending:
+            # wait() with a timeout rather than as_completed(): should_stop is polled even
+            # while a long run is in progress.
+            done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=order.get):
+                if future.cancelled():
+                    continue
+                cfg, result = futures[future], future.result()
+                if on_result is not None:
+                    on_result(cfg, result)
+                yield cfg, result
+            if should_stop is not None and should_stop():
+                return
+    finally:
+        _cancel(pending)
+
+
+class Sweep:
+    """A submitted sweep. Iterate it for (cfg, result) pairs in the order the runs finish.
+
+    futures: dict Future -> LabConfig, every submitted run; total: how many. Closing it (or
+    leaving a `with` block, or dropping it) cancels every run that has not started.
+    """
+
+    def __init__(self, executor: Executor, series: pd.Series, configs, *, on_result=None,
+                 should_stop=None):
+        self.futures: dict[Future, LabConfig] = {}
+        try:
+            for cfg in configs:
+                self.futures[executor.submit(run_task, series, cfg)] = cfg
+        except BaseException:
+            _cancel(self.futures)
+            raise
+        self.total = len(self.futures)
+        self._results = _as_finished(self.futures, on_result, should_stop)
+
+    def __iter__(self) -> "Sweep":
+        return self
+
+    def __next__(self) -> Row:
+        return next(self._results)
+
+    def close(self) -> None:
+        """Stop: cancel every run not yet finished (running loky tasks end on their own)."""
+        self._results.close()
+        _cancel(self.futures)
+
+    def unfinished(self) -> list[Future]:
+        """Runs neither finished nor cancelled (right after close(): those already running)."""
+        return [f for f in self.futures if not f.done()]
+
+    def __enter__(self) -> "Sweep":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A generator never started skips its `finally`; cancelling here covers that case.
+        _cancel(getattr(self, "futures", {}))
+
+
+def run_sweep(executor: Executor, series: pd.Series, configs, *,
+              on_result: Callable[[LabConfig, dict], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> Sweep:
+    """Submit every config to `executor`; return a Sweep yielding (cfg, result) as runs finish.
+
+    on_result(cfg, result) is called for each result before it is yielded. should_stop() is
+    asked after each result and every POLL_SECONDS; True ends the sweep. However the iteration
+    ends — exhausted, should_stop, an exception, close(), or the Sweep being dropped by a rerun
+    — every run not yet started is cancelled.
+    """
+    return Sweep(executor, series, configs, on_result=on_result, should_stop=should_stop)
+
+
+def _scalars(result: dict) -> dict:
+    """The plain numbers of a run's result (lists such as test_rnn are left out)."""
+    return {k: v for k, v in result.items() if isinstance(v, (int, float, np.number))}
+
+
+def results_table(rows) -> pd.DataFrame:
+    """One row per run: the swept settings (SWEPT), then every scalar metric, then `error`.
+
+    rows: iterable of (cfg, result) pairs as a Sweep yields them. A failed run has NaN metrics
+    and its message in `error` ("" for runs that worked). Sorted by the settings, so the table
+    does not depend on the order in which runs finished.
+    """
+    records = [{**{name: getattr(cfg, name) for name in SWEPT}, **_scalars(result),
+                "error": result.get("error", "")} for cfg, result in rows]
+    if not records:
+        raise ValueError("No finished runs yet: there is nothing to tabulate.")
+    df = pd.DataFrame.from_records(records)
+    metrics = [c for c in df.columns if c not in SWEPT and c != "error"]
+    df = df[list(SWEPT) + metrics + ["error"]]
+    return df.sort_values(list(SWEPT), kind="stable", ignore_index=True)
+
+
+@dataclass
+class Summary:
+    """table: one row per configuration (the settings other than seed), columns `<metric>_mean`
+    and `<metric>_std` over seeds, `n_seeds` (runs that worked) and `n_failed`, best first.
+    best: that first row as a dict (None when no run worked). by: the metric ranked on."""
+
+    table: pd.DataFrame
+    best: dict | None
+    by: str
+
+
+def summarise(df: pd.DataFrame, *, by: str = "val_rnn_rmse") -> Summary:
+    """Mean and spread across seeds for each configuration, and the best one by `by`.
+
+    std is the sample standard deviation (ddof=1): NaN for a single seed. Failed runs count in
+    `n_failed` and not in the means; a configuration with any failed seed ranks after every
+    configuration whose seeds all worked, whatever its mean.
+    """
+    if by not in df.columns:
+        raise ValueError(f"Cannot rank by {by!r}: the table has no such column. Use one of "
+                         f"{', '.join(c for c in df.columns if c not in SWEPT)}.")
+    keys = [k for k in SWEPT if k != "seed"]
+    metrics = [c for c in df.columns if c not in SWEPT and c != "error"]
+    failed = df["error"].astype(bool)
+    groups = df[~failed].groupby(keys, sort=False)[metrics]
+    table = pd.concat([groups.mean().add_suffix("_mean"), groups.std(ddof=1).add_suffix("_std")],
+                      axis=1)
+    table["n_seeds"] = groups.size()
+    configs = df[keys].drop_duplicates().set_index(keys).index
+    table = table.reindex(configs)  # configurations where every seed failed stay, as NaN
+    table["n_seeds"] = table["n_seeds"].fillna(0).astype(int)
+    table["n_failed"] = failed.groupby([df[k] for k in keys], sort=False).sum().reindex(configs)
+    table = table.reset_index()
+    table = table.sort_values(["n_failed", f"{by}_mean"], kind="stable", ignore_index=True)
+    ok = table[f"{by}_mean"].notna()
+    best = table[ok].iloc[0].to_dict() if ok.any() else None
+    return Summary(table, best, by)
+
+
+def best_pivot(table: pd.DataFrame, index: str, columns: str, value: str) -> pd.DataFrame:
+    """A heatmap grid from a Summary table: `index` x `columns`, each cell the lowest `value`
+    over the other settings (e.g. window x n_hidden of val_rnn_rmse_mean)."""
+    for name in (index, columns, value):
+        if name not in table.columns:
+            raise ValueError(f"The summary table has no column {name!r}.")
+    return table.pivot_table(index=index, columns=columns, values=value, aggfunc="min")
+
+
+@dataclass
+class SeedSpread:
+    """One configuration trained with several seeds (for the Compare page's bands).
+
+    seeds: (S,); test: (S, n_test) the RNN's one-step test predictions in the data's units;
+    extrapolation: (S, horizon) its free-running forecast past the end; table: results_table of
+    the runs. A failed seed's rows are NaN (its message is in table.error)."""
+
+    seeds: np.ndarray
+    test: np.ndarray
+    extrapolation: np.ndarray
+    table: pd.DataFrame
+
+
+def seed_spread(executor: Executor, series: pd.Series, cfg: LabConfig, seeds, *,
+                should_stop: Callable[[], bool] | None = None) -> SeedSpread:
+    """Train `cfg` once per seed on `executor`; return the predictions stacked by seed."""
+    seeds = _values("seeds", seeds, int)
+    if len(seeds) > MAX_RUNS:
+        raise ValueError(f"{len(seeds)} seeds is too many: use at most {MAX_RUNS}.")
+    configs = [validated(cfg.replace(seed=s)) for s in seeds]
+    with run_sweep(executor, series, configs, should_stop=should_stop) as sweep:
+        by_seed = {c.seed: r for c, r in sweep}
+    if len(by_seed) < len(seeds):
+        raise ValueError("The seed spread was stopped before every seed finished.")
+    worked = [r for r in by_seed.values() if "error" not in r]
+    if not worked:
+        raise ValueError(f"Every seed failed; the first said: {by_seed[seeds[0]]['error']}")
+
+    def stack(key: str) -> np.ndarray:  # (S, n): a failed seed gives a row of NaN
+        n = len(worked[0][key])
+        return np.array([by_seed[s].get(key, [np.nan] * n) for s in seeds], dtype=np.float64)
+
+    table = results_table((c, by_seed[c.seed]) for c in configs)
+    return SeedSpread(np.array(seeds), stack("test_rnn"), stack("extrapolation_rnn"), table)
