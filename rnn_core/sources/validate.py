@@ -1,0 +1,105 @@
+"""Check what a user typed before anything is sent over the network.
+
+A series id or ticker symbol ends up inside a URL, so only a small, plain alphabet is let
+through; everything else gets a message saying what a valid value looks like.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .series import DataSourceError
+
+FRED_ID_MAX = 30
+TICKER_MAX = 15
+FIELDS = ("Open", "High", "Low", "Close", "Adj Close", "Volume")
+INTERVALS = {"1d": "daily", "1wk": "weekly"}
+
+_FRED_ID = re.compile(r"[A-Z0-9_]+")
+_TICKER = re.compile(r"[A-Z0-9.\-^=]+")
+
+
+def _clean_code(raw, what: str, example: str) -> str:
+    if not isinstance(raw, str):
+        raise DataSourceError(f"The {what} must be text such as {example}, not {raw!r}.")
+    text = raw.strip()  # stray spaces around a pasted id are harmless
+    if not text:
+        raise DataSourceError(f"The {what} is empty; type one such as {example}.")
+    # check ASCII before upper-casing: 'ı'.upper() is 'I' and 'ﬀ'.upper() is 'FF'
+    if not text.isascii():
+        raise DataSourceError(f"The {what} {raw!r} contains non-ASCII characters; use plain "
+                              f"letters and digits such as {example}.")
+    return text.upper()
+
+
+def fred_id(raw) -> str:
+    """'gs10' -> 'GS10'; upper-case letters, digits and '_' only, at most FRED_ID_MAX long."""
+    text = _clean_code(raw, "FRED series id", "GS10 or UNRATE")
+    if len(text) > FRED_ID_MAX:
+        raise DataSourceError(f"The FRED series id is {len(text)} characters long; FRED ids have "
+                              f"at most {FRED_ID_MAX} (for example GS10).")
+    if not _FRED_ID.fullmatch(text):
+        raise DataSourceError(f"The FRED series id {raw!r} may contain only letters, digits and "
+                              "'_' (no spaces, quotes or slashes), for example GS10 or UNRATE.")
+    return text
+
+
+def ticker_symbol(raw) -> str:
+    """'googl' -> 'GOOGL'; letters, digits and . - ^ = only, at most TICKER_MAX long."""
+    text = _clean_code(raw, "ticker symbol", "GOOGL or ^GSPC")
+    if len(text) > TICKER_MAX:
+        raise DataSourceError(f"The ticker symbol is {len(text)} characters long; Yahoo symbols "
+                              f"have at most {TICKER_MAX} (for example GOOGL or EURUSD=X).")
+    if not _TICKER.fullmatch(text):
+        raise DataSourceError(f"The ticker symbol {raw!r} may contain only letters, digits and "
+                              "the signs . - ^ = (no spaces, quotes or slashes), for example "
+                              "GOOGL, BRK-B, ^GSPC or EURUSD=X.")
+    return text
+
+
+def price_field(raw) -> str:
+    """'adj close' -> 'Adj Close'; one of FIELDS."""
+    for name in FIELDS:
+        if isinstance(raw, str) and raw.strip().lower() == name.lower():
+            return name
+    raise DataSourceError(f"Unknown price field {raw!r}; choose one of {', '.join(FIELDS)}.")
+
+
+def interval_code(raw) -> str:
+    """'1d' / 'daily' -> '1d', '1wk' / 'weekly' -> '1wk'."""
+    for code, word in INTERVALS.items():
+        if isinstance(raw, str) and raw.strip().lower() in (code, word):
+            return code
+    raise DataSourceError(f"Unknown frequency {raw!r}; use '1d' (daily) or '1wk' (weekly).")
+
+
+def _date(raw, what: str) -> pd.Timestamp | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        stamp = pd.Timestamp(raw)
+    except (ValueError, TypeError):
+        stamp = None
+    if stamp is None or stamp is pd.NaT:
+        raise DataSourceError(f"The {what} date {raw!r} is not a date; write it as YYYY-MM-DD, "
+                              "for example 2018-02-01.")
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def date_range(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Parse an inclusive (start, end) pair; either may be None (open-ended)."""
+    first, last = _date(start, "start"), _date(end, "end")
+    if first is not None and last is not None and first >= last:
+        raise DataSourceError(f"The start date {first:%Y-%m-%d} is not before the end date "
+                              f"{last:%Y-%m-%d}; swap them or widen the range.")
+    return first, last
+
+
+def range_text(start: pd.Timestamp | None, end: pd.Timestamp | None,
+               joiner: str = " and ") -> str:
+    """'2018-02-01 and 2022-12-31' (open ends read 'the beginning' / 'today')."""
+    first = "the beginning" if start is None else f"{start:%Y-%m-%d}"
+    last = "today" if end is None else f"{end:%Y-%m-%d}"
+    return f"{first}{joiner}{last}"
