@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from rnn_core.sources.series import describe
 from ui import state
@@ -37,8 +38,12 @@ def page_setup(title: str, icon: str) -> None:
 
 def link(path: str, label: str, icon: str, where=st) -> None:
     """A link to a page of the app (skipped if that page is not part of this build)."""
-    if (_ROOT / path).exists():
+    if not (_ROOT / path).exists():
+        return
+    try:
         where.page_link(path, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        pass  # the page was started as its own entry point (a test of that page alone)
 
 
 def _status() -> None:

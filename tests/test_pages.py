@@ -1,0 +1,168 @@
+"""Page tests with Streamlit's own AppTest: controls, training, Stop, Compare, presets, links."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from apphelpers import app_test, page_errors, texts
+from rnn_core.config import FIELDS, LabConfig
+from rnn_core.presets import PRESETS
+
+SHORT = {"epochs": "4", "n_points": "200", "n_hidden": "8", "window": "10"}
+
+
+def open_page(page: str, params: dict | None = None):
+    at = app_test("app.py")
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "app.py":
+        at.switch_page(page).run()
+    assert not page_errors(at), page_errors(at)
+    return at
+
+
+def train_short(params: dict | None = None):
+    at = open_page("pages/2_Train.py", {**SHORT, **(params or {})})
+    at.button(key="train_btn").click().run()
+    assert not page_errors(at), page_errors(at)
+    return at
+
+
+def figure(at, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def test_home_lists_every_preset_with_a_button():
+    at = open_page("app.py")
+    for key, preset in PRESETS.items():
+        assert at.button(key=f"preset_{key}").label == "Use this preset"
+        assert preset.title in texts(at)
+
+
+@pytest.mark.parametrize("name", ["task", "window", "n_hidden", "n_layers", "activation", "lr",
+                                  "epochs", "batch_size", "optimizer", "clip", "bptt_steps",
+                                  "seed", "mlp_hidden"])
+def test_train_page_shows_each_control_with_its_default_and_help(name):
+    at = open_page("pages/2_Train.py")
+    widget = at.session_state[f"w_{name}"]
+    assert widget == getattr(LabConfig(), name)
+    helps = [w.help for kind in ("selectbox", "number_input", "select_slider")
+             for w in at.get(kind) if w.key == f"w_{name}"]
+    assert helps == [FIELDS[name].help]
+
+
+def test_a_short_training_run_fills_the_history_and_draws_the_loss_chart():
+    at = train_short()
+    run = at.session_state["run"]
+    assert run.epochs_done == 4
+    assert len(run.rnn_history.train_loss) == 4 and len(run.mlp_history.train_loss) == 4
+    names = [trace["name"] for trace in figure(at)["data"]]
+    assert "RNN train" in names and "MLP train" in names
+    rnn_trace = next(t for t in figure(at)["data"] if t["name"] == "RNN train")
+    np.testing.assert_allclose(rnn_trace["y"], run.rnn_history.train_loss)
+    assert "Trained 4 epochs" in texts(at)
+
+
+def test_step_trains_one_epoch_at_a_time():
+    at = open_page("pages/2_Train.py", SHORT)
+    at.button(key="step_btn").click().run()
+    at.button(key="step_btn").click().run()
+    assert at.session_state["run"].epochs_done == 2
+
+
+def test_reset_reinitialises_from_the_same_seed():
+    at = train_short()
+    trained = at.session_state["run"]
+    at.button(key="reset_btn").click().run()
+    fresh = at.session_state["run"]
+    assert fresh.epochs_done == 0
+    for name, value in trained.initial_rnn.params.items():
+        np.testing.assert_array_equal(fresh.rnn.params[name], value)
+
+
+def test_compare_shows_three_predictions_and_the_metrics_table():
+    at = train_short()
+    at.switch_page("pages/3_Compare.py").run()
+    assert not page_errors(at), page_errors(at)
+    names = {t["name"] for t in figure(at, 0)["data"]}
+    assert {"actual", "RNN one-step", "MLP one-step", "Persistence one-step"} <= names
+    table = at.dataframe[0].value
+    assert list(table.index) == ["RNN", "MLP", "Persistence"]
+    assert {"MSE", "RMSE", "MAE", "MASE"} <= set(table.columns)
+    assert table.loc["Persistence", "MASE"] == pytest.approx(1.0)
+    forecast = {t["name"] for t in figure(at, 1)["data"]}
+    assert {"RNN extrapolation", "MLP extrapolation", "true curve"} <= forecast
+
+
+def test_compare_without_a_model_says_what_to_do():
+    at = open_page("pages/3_Compare.py")
+    assert "Train a model first" in texts(at)
+
+
+@pytest.mark.parametrize("key", sorted(PRESETS))
+def test_a_preset_fills_every_control(key):
+    at = open_page("app.py")
+    at.button(key=f"preset_{key}").click().run()
+    assert not page_errors(at)
+    assert at.session_state["cfg"] == PRESETS[key].config()
+    at.switch_page("pages/2_Train.py").run()
+    assert at.session_state["w_window"] == PRESETS[key].config().window
+    assert at.session_state["w_lr"] == PRESETS[key].config().lr
+
+
+def test_query_parameters_fill_the_controls_and_follow_changes():
+    at = open_page("pages/2_Train.py", {"window": "7", "optimizer": "sgd", "lr": "0.05"})
+    cfg = at.session_state["cfg"]
+    assert (cfg.window, cfg.optimizer, cfg.lr) == (7, "sgd", 0.05)
+    at.number_input(key="w_n_hidden").set_value(33).run()
+    assert at.query_params["n_hidden"] == "33"
+    assert at.query_params["window"] == "7"
+
+
+def test_an_invalid_link_parameter_falls_back_to_the_default_with_a_note():
+    at = open_page("pages/2_Train.py", {"window": "banana", "lr": "-3", "epochs": "1e9"})
+    cfg = at.session_state["cfg"]
+    assert (cfg.window, cfg.lr, cfg.epochs) == (LabConfig().window, LabConfig().lr,
+                                                LabConfig().epochs)
+    shown = texts(at)
+    assert "Ignored window='banana'" in shown and "Ignored lr='-3'" in shown
+
+
+def test_a_link_can_hide_and_lock_controls():
+    at = open_page("pages/2_Train.py", {"hide": "optimizer,clip", "lock": "lr"})
+    keys = {w.key for kind in ("selectbox", "number_input", "select_slider") for w in at.get(kind)}
+    assert "w_optimizer" not in keys and "w_clip" not in keys and "w_n_hidden" in keys
+    assert at.select_slider(key="w_lr").disabled
+
+
+def test_a_window_longer_than_the_data_is_explained_before_training():
+    at = train_short()
+    before = at.session_state["run"]
+    at.number_input(key="w_window").set_value(400).run()
+    assert "cannot be trained" in texts(at)
+    at.button(key="train_btn").click().run()
+    assert not page_errors(at)
+    assert "Cannot train" in texts(at)
+    assert at.session_state["run"] is before  # the trained model survives the mistake
+
+
+def test_the_compute_cap_is_stated_and_keeps_the_previous_model():
+    at = train_short()
+    before = at.session_state["run"]
+    at.number_input(key="w_epochs").set_value(2000).run()
+    at.number_input(key="w_n_hidden").set_value(256).run()
+    at.button(key="train_btn").click().run()
+    assert "over the cap" in texts(at)
+    assert at.session_state["run"] is before
+
+
+def test_a_bad_value_in_a_control_is_refused_in_words():
+    at = open_page("pages/1_Data.py")
+    at.number_input(key="w_x_stop").set_value(-5.0).run()
+    assert not page_errors(at)
+    assert "'x to' must be larger than 'x from'" in texts(at)
+    assert at.session_state["cfg"].x_stop == LabConfig().x_stop
