@@ -14,6 +14,8 @@ A server needs one engine for all its visitors. A Dask `Client` is awaitable, wh
 from __future__ import annotations
 
 import os
+import threading
+from collections import deque
 from concurrent.futures import Executor
 
 ADDRESS_ENV = "RNNLAB_DASK_ADDRESS"
@@ -30,7 +32,8 @@ class Engine:
 
     executor: a `concurrent.futures.Executor`; name: "loky" or "dask"; address: the Dask
     scheduler's address (None for loky); n_workers: tasks that can run at the same time;
-    note: plain words for the page ("" when there is nothing to say).
+    note: plain words for the page ("" when there is nothing to say); max_in_flight: how
+    many runs a sweep should keep submitted at once (None: all, see `Feeder`).
     """
 
     def __init__(self, executor: Executor, name: str, *, n_workers: int, address: str | None = None,
@@ -41,6 +44,7 @@ class Engine:
         self.address = address
         self.client = client  # the Dask Client, kept so close() can release it
         self.note = note
+        self.max_in_flight = None if client is not None else n_workers + 1
 
     def describe(self) -> str:
         """One line for the page, e.g. 'dask at tcp://127.0.0.1:8786, 4 workers'."""
@@ -125,3 +129,75 @@ def get_engine(address: str | None = None, *, fallback: bool = False,
         engine = local_engine()
         engine.note = f"{err} Running on this machine's cores instead."
         return engine
+
+
+class Feeder:
+    """Hands `fn(*args, item)` for each item to an executor, at most `limit` at a time.
+
+    futures: dict Future -> item, every run submitted so far (in submission order); unseen:
+    those not yet taken by the consumer. Each finished run submits the next one from a done
+    callback, so the workers stay busy however slowly the results are read. limit=None submits
+    everything at once (right for Dask, whose scheduler cancels a backlog cleanly). A limit
+    matters for loky: runs already handed to its call queue (up to 2 × workers + 1) can no
+    longer be cancelled, so keeping only workers + 1 submitted bounds what an abandoned sweep
+    leaves behind to about one run per worker.
+    """
+
+    def __init__(self, executor: Executor, fn, items, *, args=(), limit: int | None = None):
+        self.executor, self.fn, self.args = executor, fn, tuple(args)
+        self.queue = deque(items)  # not yet submitted
+        self.total = len(self.queue)
+        self.limit = self.total if limit is None else max(int(limit), 1)
+        self.futures: dict = {}
+        self.unseen: dict = {}
+        self.in_flight = 0
+        self.closed = False
+        self.error: BaseException | None = None  # a refill that the executor refused
+        self.lock = threading.RLock()  # RLock: a future done at once runs its callback inline
+        with self.lock:
+            self._fill()
+            if self.error is not None:
+                self.close()
+                raise self.error
+
+    def _fill(self) -> None:
+        """Submit until `limit` runs are in flight (the caller holds the lock)."""
+        while self.queue and not self.closed and self.error is None and self.in_flight < self.limit:
+            item = self.queue.popleft()
+            try:
+                future = self.executor.submit(self.fn, *self.args, item)
+            except BaseException as err:  # e.g. the executor was shut down
+                self.error = err
+                return
+            self.in_flight += 1
+            self.futures[future] = item
+            self.unseen[future] = item
+            future.add_done_callback(self._on_done)
+
+    def _on_done(self, future) -> None:
+        with self.lock:
+            self.in_flight -= 1
+            self._fill()
+
+    def take(self, future):
+        """Mark a finished future as read; return its item."""
+        with self.lock:
+            return self.unseen.pop(future)
+
+    def waiting(self) -> list:
+        """Submitted futures not yet read, in submission order."""
+        with self.lock:
+            return list(self.unseen)
+
+    def unfinished(self) -> list:
+        """Submitted futures neither finished nor cancelled."""
+        with self.lock:
+            return [f for f in self.futures if not f.done()]
+
+    def close(self) -> int:
+        """Submit nothing more and cancel every run not finished; return how many cancelled."""
+        with self.lock:
+            self.closed = True
+            self.queue.clear()
+            futures = list(self.futures)
+        return sum(f.cancel() for f in futures if not f.done())

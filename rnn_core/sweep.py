@@ -23,6 +23,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from rnn_core.config import LabConfig, validated
+from rnn_core.executors import Engine, Feeder
 from rnn_core.runner import run_config
 from rnn_core.split import split_points
 
@@ -99,59 +100,52 @@ def run_task(series: pd.Series, cfg: LabConfig) -> dict:
             return {"error": str(err)}
 
 
-def _cancel(futures) -> int:
-    """Cancel every future that has not finished; return how many were cancelled.
-
-    A future already running in a loky worker cannot be cancelled and finishes on its own (at
-    most one per worker, plus one queued); a Dask future is also released on the scheduler.
-    """
-    return sum(f.cancel() for f in futures if not f.done())
-
-
-def _as_finished(futures: dict[Future, LabConfig], on_result, should_stop) -> Iterator[Row]:
+def _as_finished(feeder: Feeder, on_result, should_stop) -> Iterator[Row]:
     """Yield (cfg, result) as runs finish; cancel the rest however the iteration ends.
 
     It holds no reference to the Sweep, so dropping the Sweep (a closed tab, a rerun) drops
     this generator at once and its `finally` runs without waiting for the garbage collector.
     """
-    order = {f: i for i, f in enumerate(futures)}  # submission order breaks ties
-    pending = set(futures)
     try:
-        while pending:
-            # wait() with a timeout rather than as_completed(): should_stop is polled even
-            # while a long run is in progress.
-            done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=order.get):
+        while waiting := feeder.waiting():
+            # wait() with a timeout rather than as_completed(): runs keep being submitted as
+            # others finish, and should_stop is asked even while a long run is in progress.
+            done, _ = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in (f for f in waiting if f in done):  # submission order breaks ties
+                cfg = feeder.take(future)
                 if future.cancelled():
                     continue
-                cfg, result = futures[future], future.result()
+                result = future.result()  # re-raises an unexpected error of the run
                 if on_result is not None:
                     on_result(cfg, result)
                 yield cfg, result
             if should_stop is not None and should_stop():
                 return
+        if feeder.error is not None:
+            raise RuntimeError("The engine stopped accepting runs; the sweep is incomplete.") \
+                from feeder.error
     finally:
-        _cancel(pending)
+        feeder.close()
 
 
 class Sweep:
     """A submitted sweep. Iterate it for (cfg, result) pairs in the order the runs finish.
 
-    futures: dict Future -> LabConfig, every submitted run; total: how many. Closing it (or
-    leaving a `with` block, or dropping it) cancels every run that has not started.
+    total: how many runs; futures: dict Future -> LabConfig of the runs submitted so far.
+    Closing it (or leaving a `with` block, or dropping it) cancels every run not yet started.
     """
 
     def __init__(self, executor: Executor, series: pd.Series, configs, *, on_result=None,
-                 should_stop=None):
-        self.futures: dict[Future, LabConfig] = {}
-        try:
-            for cfg in configs:
-                self.futures[executor.submit(run_task, series, cfg)] = cfg
-        except BaseException:
-            _cancel(self.futures)
-            raise
-        self.total = len(self.futures)
-        self._results = _as_finished(self.futures, on_result, should_stop)
+                 should_stop=None, max_in_flight: int | None = None):
+        self._feeder = Feeder(executor, run_task, list(configs), args=(series,),
+                              limit=max_in_flight)
+        self.total = self._feeder.total
+        self._results = _as_finished(self._feeder, on_result, should_stop)
+
+    @property
+    def futures(self) -> dict[Future, LabConfig]:
+        with self._feeder.lock:
+            return dict(self._feeder.futures)
 
     def __iter__(self) -> "Sweep":
         return self
@@ -162,11 +156,11 @@ class Sweep:
     def close(self) -> None:
         """Stop: cancel every run not yet finished (running loky tasks end on their own)."""
         self._results.close()
-        _cancel(self.futures)
+        self._feeder.close()  # also when iteration never started (then `finally` never ran)
 
     def unfinished(self) -> list[Future]:
         """Runs neither finished nor cancelled (right after close(): those already running)."""
-        return [f for f in self.futures if not f.done()]
+        return self._feeder.unfinished()
 
     def __enter__(self) -> "Sweep":
         return self
@@ -175,21 +169,28 @@ class Sweep:
         self.close()
 
     def __del__(self) -> None:
-        # A generator never started skips its `finally`; cancelling here covers that case.
-        _cancel(getattr(self, "futures", {}))
+        if "_feeder" in self.__dict__:
+            self._feeder.close()
 
 
-def run_sweep(executor: Executor, series: pd.Series, configs, *,
+def run_sweep(executor: Executor | Engine, series: pd.Series, configs, *,
               on_result: Callable[[LabConfig, dict], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> Sweep:
+              should_stop: Callable[[], bool] | None = None,
+              max_in_flight: int | None = None) -> Sweep:
     """Submit every config to `executor`; return a Sweep yielding (cfg, result) as runs finish.
 
+    executor: any concurrent.futures.Executor, or an Engine (then its max_in_flight applies).
     on_result(cfg, result) is called for each result before it is yielded. should_stop() is
-    asked after each result and every POLL_SECONDS; True ends the sweep. However the iteration
-    ends — exhausted, should_stop, an exception, close(), or the Sweep being dropped by a rerun
-    — every run not yet started is cancelled.
+    asked after each result and every POLL_SECONDS; True ends the sweep. max_in_flight: keep at
+    most this many runs submitted (None: all at once). However the iteration ends — exhausted,
+    should_stop, an exception, close(), or the Sweep dropped by a rerun — every run not yet
+    started is cancelled.
     """
-    return Sweep(executor, series, configs, on_result=on_result, should_stop=should_stop)
+    if isinstance(executor, Engine):
+        max_in_flight = max_in_flight or executor.max_in_flight
+        executor = executor.executor
+    return Sweep(executor, series, configs, on_result=on_result, should_stop=should_stop,
+                 max_in_flight=max_in_flight)
 
 
 def _scalars(result: dict) -> dict:
@@ -276,7 +277,7 @@ class SeedSpread:
     table: pd.DataFrame
 
 
-def seed_spread(executor: Executor, series: pd.Series, cfg: LabConfig, seeds, *,
+def seed_spread(executor: Executor | Engine, series: pd.Series, cfg: LabConfig, seeds, *,
                 should_stop: Callable[[], bool] | None = None) -> SeedSpread:
     """Train `cfg` once per seed on `executor`; return the predictions stacked by seed."""
     seeds = _values("seeds", seeds, int)
