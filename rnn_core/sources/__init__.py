@@ -10,7 +10,7 @@ GS10, to the sample bundled with the package).
 
 from .cache import CACHE_ENV, cache_dir, read_cache, write_cache
 from .csv_read import MAX_UPLOAD_BYTES
-from .csv_upload import CsvColumns, csv_columns, load_csv
+from .csv_upload import ROW_NUMBERS, CsvColumns, csv_columns, load_csv
 from .fred import bundled_gs10, load_fred
 from .series import PROVENANCES, DataSourceError, SeriesData, SeriesSummary, SourceUnreachable, \
     describe, infer_frequency, provenance_line
@@ -19,7 +19,8 @@ from .ticker import load_ticker, normalise_download
 from .validate import FIELDS, INTERVALS, fred_id, ticker_symbol
 
 __all__ = [
-    "CACHE_ENV", "FIELDS", "INTERVALS", "MAX_UPLOAD_BYTES", "PROVENANCES", "SYNTHETIC_KINDS",
+    "CACHE_ENV", "FIELDS", "INTERVALS", "MAX_UPLOAD_BYTES", "PROVENANCES", "ROW_NUMBERS",
+    "SYNTHETIC_KINDS",
     "CsvColumns", "DataSourceError", "SeriesData", "SeriesSummary", "SourceUnreachable",
     "bundled_gs10", "cache_dir", "csv_columns", "describe", "fred_id", "has_true_function",
     "infer_frequency", "load_csv", "load_fred", "load_ticker", "normalise_download",

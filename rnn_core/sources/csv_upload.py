@@ -17,6 +17,7 @@ from .csv_read import read_table, to_dates, to_numbers
 from .series import DataSourceError, SeriesData, infer_frequency
 
 MISSING_CHOICES = ("drop", "interpolate")
+ROW_NUMBERS = "(row number)"  # the time-axis choice "no time column: number the rows 0, 1, 2..."
 _NEEDED = "It needs a date (or x) column and a column of numbers, for example 'date,value'."
 
 
@@ -24,9 +25,9 @@ _NEEDED = "It needs a date (or x) column and a column of numbers, for example 'd
 class CsvColumns:
     """The columns of a file, sorted by role, with the detected choice for each role."""
 
-    time_candidates: tuple[str, ...]  # dates or numbers: can be the time axis
+    time_candidates: tuple[str, ...]  # dates, numbers, then ROW_NUMBERS: can be the time axis
     value_candidates: tuple[str, ...]  # numbers: can be the series
-    time_column: str | None  # None: no time column, rows are numbered 0, 1, 2, ...
+    time_column: str  # a column, or ROW_NUMBERS when the file has no time column
     value_column: str
     separator: str
     decimal: str
@@ -61,9 +62,10 @@ def _columns(table) -> CsvColumns:
     elif len(numbers) >= 2:
         time = numbers[0]  # two numeric columns: read them as x and y
     else:
-        time = None
+        time = ROW_NUMBERS
     value = next(name for name in numbers if name != time)
-    return CsvColumns(time_candidates=tuple(dates + numbers), value_candidates=tuple(numbers),
+    return CsvColumns(time_candidates=(*dates, *numbers, ROW_NUMBERS),
+                      value_candidates=tuple(numbers),
                       time_column=time, value_column=value, separator=table.separator,
                       decimal=table.decimal, header=table.header)
 
@@ -73,8 +75,8 @@ def csv_columns(data: bytes) -> CsvColumns:
     return _columns(read_table(data))
 
 
-def _time_axis(frame: pd.DataFrame, column: str | None, decimal: str) -> pd.Series:
-    if column is None:
+def _time_axis(frame: pd.DataFrame, column: str, decimal: str) -> pd.Series:
+    if column == ROW_NUMBERS:
         return pd.Series(np.arange(len(frame), dtype=np.float64), index=frame.index)
     cells = frame[column]
     numbers = to_numbers(cells, decimal)
@@ -95,7 +97,7 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     """Build the series of an uploaded CSV file.
 
     data: the file's bytes (what st.file_uploader gives). time_column / value_column: None to
-    use the detected ones (see csv_columns). missing: 'drop' or 'interpolate' (linear in time)
+    use the detected ones (see csv_columns); time_column=ROW_NUMBERS numbers the rows instead. missing: 'drop' or 'interpolate' (linear in time)
     for empty, non-numeric and infinite values. min_points: fewest usable points accepted (the
     app passes window + 2). Returns SeriesData, values (n,) float64 on a DatetimeIndex (a date
     column) or a float index (a numeric x column, or row numbers), provenance 'upload'.
