@@ -131,6 +131,13 @@ def test_rows_with_an_unreadable_date_are_dropped_and_counted():
     assert "1 rows without a readable date" in series.note
 
 
+def test_lines_with_extra_fields_are_left_out_and_counted():
+    data = b"date,value\n2024-01-01,1\n2024-01-02,2,oops\n2024-01-03,3\n2024-01-04,4\n"
+    series = load_csv(data)
+    assert series.values.tolist() == [1.0, 3.0, 4.0]
+    assert "1 lines with too many fields" in series.note
+
+
 def test_summary_of_an_upload_names_its_span_and_spacing():
     summary = describe(load_csv(content("tab_no_header.tsv")))
     assert (summary.points, summary.first, summary.last) == (4, "2024-01-01", "2024-04-01")

@@ -30,6 +30,7 @@ class Table:
     separator: str
     decimal: str
     header: bool
+    skipped: int = 0  # lines left out because they had more fields than the others
 
 
 def _decode(data: bytes) -> str:
@@ -89,7 +90,8 @@ def read_table(data: bytes) -> Table:
                               f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Upload a shorter series (fewer "
                               "rows or columns).")
     text = _decode(data)
-    lines = [line for line in text.splitlines() if line.strip()][:50]
+    all_lines = [line for line in text.splitlines() if line.strip()]
+    lines = all_lines[:50]
     if not lines:
         raise DataSourceError("The file has no rows. Upload a CSV file with a date (or x) column "
                               "and a column of numbers.")
@@ -105,7 +107,9 @@ def read_table(data: bytes) -> Table:
         frame.columns = [f"column {i + 1}" for i in range(frame.shape[1])]
     frame.columns = [str(name).strip() or f"column {i + 1}" for i, name in
                      enumerate(frame.columns)]
-    return Table(frame=frame, separator=separator, decimal=decimal, header=header)
+    skipped = max(0, len(all_lines) - int(header) - len(frame))
+    return Table(frame=frame, separator=separator, decimal=decimal, header=header,
+                 skipped=skipped)
 
 
 def to_numbers(cells: pd.Series, decimal: str) -> pd.Series:

@@ -114,6 +114,8 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
         raise DataSourceError(f"Column {value!r} cannot be both the time axis and the values; "
                               "choose two different columns.")
     frame, notes = table.frame, []
+    if table.skipped:
+        notes.append(f"{table.skipped} lines with too many fields were left out.")
 
     axis = _time_axis(frame, time, table.decimal)
     series = pd.Series(to_numbers(frame[value], table.decimal).to_numpy(), index=axis.to_numpy())
