@@ -1,0 +1,125 @@
+"""End to end in a real headless Chromium against a real `streamlit run app.py`.
+
+Playwright drives the system chromium (never a downloaded browser). Screenshots are saved in
+test-artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from apphelpers import CHROMIUM_ARGS, ROOT, StreamlitServer, chromium_path
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "test-artifacts"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI=true but no chromium is installed: .ci/run must install it")
+        pytest.skip("no chromium installed (apt-get install chromium) — browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with StreamlitServer(log, env={"RNNLAB_CACHE_DIR": str(log.parent / "cache")}) as srv:
+        yield srv
+    assert "Traceback" not in srv.log(), srv.log()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def click_button(pg, key: str, label: str) -> None:
+    """Click our button by its key (Streamlit's own header "Stop" has the same label)."""
+    pg.locator(f".st-key-{key}").get_by_role("button", name=label, exact=True).click()
+
+
+def wait_idle(pg) -> None:
+    pg.wait_for_selector(IDLE)
+
+
+def nav(pg, label: str) -> None:
+    pg.locator('[data-testid="stSidebar"] a', has_text=label).first.click()
+    pg.wait_for_selector(f'h1:has-text("{label}")')
+    wait_idle(pg)
+
+
+def test_pick_xsinx_train_and_compare_in_a_real_browser(server, page):
+    page.goto(f"{server.url}/?epochs=30&n_points=300&window=10&n_hidden=8")
+    page.wait_for_selector("text=Reproduce a tutorial in one click")
+    wait_idle(page)
+
+    nav(page, "Data")
+    page.locator(".st-key-w_synthetic_kind input").click()
+    page.get_by_role("option", name="Sine").click()
+    page.wait_for_selector("strong:text-is('sin(x)')")
+    page.locator(".st-key-w_synthetic_kind input").click()
+    page.get_by_role("option", name="x·sin(x)").click()
+    page.wait_for_selector("strong:text-is('x·sin(x)')")
+    page.wait_for_selector("text=300 points")
+    wait_idle(page)
+    assert page.locator(".js-plotly-plot").count() >= 1
+    shot(page, "1_data")
+
+    nav(page, "Train")
+    click_button(page, "train_btn", "Train")
+    page.wait_for_selector("text=Trained 30 epochs")
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2
+    shot(page, "2_train")
+
+    nav(page, "Compare")
+    page.wait_for_selector("text=Test metrics")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3")
+    assert page.locator(ERRORS).count() == 0
+    shot(page, "3_compare")
+
+
+def test_stop_mid_training_keeps_the_model_trained_so_far(server, page):
+    page.goto(f"{server.url}/Train?epochs=2000&n_points=600&window=20&n_hidden=16")
+    wait_idle(page)
+    click_button(page, "train_btn", "Train")
+    page.wait_for_selector("text=/Epoch [1-9][0-9]* of 2000/")
+    click_button(page, "stop_btn", "Stop")
+    page.wait_for_selector("text=/Stopped after \\d+ epochs/")
+    wait_idle(page)
+    stopped = int(re.search(r"Stopped after (\d+) epochs",
+                            page.locator("body").inner_text()).group(1))
+    assert 0 < stopped < 2000
+    page.wait_for_selector(f"text=Trained {stopped} epochs")
+    assert page.locator(ERRORS).count() == 0
+    shot(page, "4_stopped")
+    # The kept model is usable: the comparison renders from it.
+    nav(page, "Compare")
+    page.wait_for_selector("text=(stopped early)")
+    assert page.locator(ERRORS).count() == 0
