@@ -117,6 +117,18 @@ def test_a_trickling_fred_is_cut_off_by_the_overall_deadline(tmp_path):
     assert "did not answer within 1.3 seconds" in data.note
 
 
+@pytest.mark.parametrize("body", [
+    b"<html><body><h1>Scheduled maintenance</h1><p>Back soon.</p></body></html>",
+    b'<html>\n<p class="a,b,c">x</p>\n<p>"unterminated, quote</p>\n</html>',
+], ids=["maintenance page", "html with commas and a stray quote"])
+def test_a_page_that_is_not_a_table_is_treated_like_an_outage(body, tmp_path):
+    with LoopbackServer(Reply(body, content_type="text/html")) as fred:
+        with pytest.raises(SourceUnreachable, match="not with a data table"):
+            load_fred("DGS10", base_url=fred.url, cache_dir=tmp_path)
+        data = load_fred("GS10", base_url=fred.url, cache_dir=tmp_path)
+    assert data.provenance == "bundled"
+
+
 def test_unknown_series_is_named_and_not_mistaken_for_offline(tmp_path):
     with LoopbackServer({}) as fred:  # every path answers 404, as FRED does for a bad id
         with pytest.raises(DataSourceError, match="no series called NOSUCHSERIES") as caught:

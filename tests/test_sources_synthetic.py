@@ -89,7 +89,8 @@ def test_describe_gives_points_range_frequency_and_provenance():
 
 @pytest.mark.parametrize("provenance, fetched_at, line", [
     ("live", datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc), "live"),
-    ("cache", datetime(2026, 11, 23, 12, 0, 41, tzinfo=timezone.utc), "cached 2026-11-23 12:00 UTC"),
+    ("cache", datetime(2026, 11, 23, 12, 0, 41, tzinfo=timezone.utc),
+     "cached 2026-11-23 12:00 UTC"),
     ("bundled", None, "bundled sample"),
     ("upload", None, "upload"),
 ])

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -127,10 +127,12 @@ def read_cache(key: dict, directory: Path | None = None) -> SeriesData | None:
                            name=payload["name"])
         if len(values) != len(payload["index"]):
             return None
+        fetched_at = datetime.fromisoformat(payload["fetched_at"])
+        if fetched_at.tzinfo is None:
+            fetched_at = fetched_at.replace(tzinfo=timezone.utc)
         return SeriesData(values=values, name=payload["name"], units=payload["units"],
                           frequency=payload["frequency"], provenance="cache",
-                          fetched_at=datetime.fromisoformat(payload["fetched_at"]),
-                          note=payload["note"])
+                          fetched_at=fetched_at, note=payload["note"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # missing or damaged: behave as if there were no cache
 

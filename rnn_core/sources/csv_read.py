@@ -60,6 +60,11 @@ def _is_number(cell: str, decimal: str) -> bool:
     return bool(_NUMBER.fullmatch(text)) and (decimal == "," or "," not in text)
 
 
+def _is_data(cell: str, decimal: str) -> bool:
+    return cell == "" or _is_number(cell, decimal) or not pd.isna(
+        pd.to_datetime(cell, errors="coerce", format="mixed"))
+
+
 def sniff(lines: list[str]) -> tuple[str, str, bool]:
     """(separator, decimal mark, has header) from the first non-empty lines of a file."""
     best, best_score = ",", (0, 0)
@@ -74,12 +79,8 @@ def sniff(lines: list[str]) -> tuple[str, str, bool]:
     cells = [cell for line in lines[1:] for cell in _split(line, best)]
     # a decimal comma is only possible when ',' does not separate fields
     decimal = "," if best != "," and any(_DECIMAL_COMMA.fullmatch(c) for c in cells) else "."
-    first = _split(lines[0], best)
-    # a header row: some cell that is neither a number nor a date, where the next row has data
-    def is_data(cell: str) -> bool:
-        return cell == "" or _is_number(cell, decimal) or not pd.isna(
-            pd.to_datetime(cell, errors="coerce", format="mixed"))
-    header = not all(is_data(cell) for cell in first)
+    # a header row has some cell that is neither empty, nor a number, nor a date
+    header = not all(_is_data(cell, decimal) for cell in _split(lines[0], best))
     return best, decimal, header
 
 

@@ -97,10 +97,11 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     """Build the series of an uploaded CSV file.
 
     data: the file's bytes (what st.file_uploader gives). time_column / value_column: None to
-    use the detected ones (see csv_columns); time_column=ROW_NUMBERS numbers the rows instead. missing: 'drop' or 'interpolate' (linear in time)
-    for empty, non-numeric and infinite values. min_points: fewest usable points accepted (the
-    app passes window + 2). Returns SeriesData, values (n,) float64 on a DatetimeIndex (a date
-    column) or a float index (a numeric x column, or row numbers), provenance 'upload'.
+    use the detected ones (see csv_columns); time_column=ROW_NUMBERS numbers the rows instead.
+    missing: 'drop' or 'interpolate' (linear in time) for empty, non-numeric and infinite
+    values. min_points: fewest usable points accepted (the app passes window + 2).
+    Returns SeriesData, values (n,) float64 on a DatetimeIndex (a date column) or a float index
+    (a numeric x column, or row numbers), provenance 'upload'.
     """
     if missing not in MISSING_CHOICES:
         raise DataSourceError(f"missing must be 'drop' or 'interpolate', not {missing!r}.")

@@ -92,6 +92,8 @@ def _download(sid, start, end, *, timeout, retry_count, base_url) -> pd.Series:
                                     f"({retry_count + 1} tries).") from err
         raise SourceUnreachable("FRED could not be reached (no network, or the service is "
                                 "down).") from err
+    except (ValueError, KeyError, IndexError) as err:  # pandas could not read what came back
+        raise SourceUnreachable(f"FRED answered, but not with a data table for {sid}.") from err
     column = frame.iloc[:, 0] if frame.shape[1] else pd.Series(dtype=np.float64)
     if not pd.api.types.is_numeric_dtype(column):
         raise SourceUnreachable(f"FRED answered, but not with a data table for {sid}.")
