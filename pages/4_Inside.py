@@ -1,0 +1,35 @@
+"""Inside the RNN: what the network computes, and why training it is hard, on your own model."""
+
+import streamlit as st
+
+from ui import inside_checks_ui, inside_run, inside_tabs, layout
+
+layout.page_setup("Inside the RNN", "🔬")
+st.title("🔬 Inside the RNN")
+
+run, why = inside_run.current_run()
+if run is None:
+    st.error(f"There is no model to look inside yet: {why}")
+    layout.finish_page()
+    st.stop()
+
+if run.epochs_done:
+    st.caption(f"Your model: {run.cfg.n_hidden} hidden units, {run.cfg.activation}, window "
+               f"{run.cfg.window}, trained {run.epochs_done} epochs. Views compare it with the "
+               "same network at initialisation.")
+else:
+    st.caption(f"No trained model yet: the views show an RNN with your settings "
+               f"({run.cfg.n_hidden} hidden units, window {run.cfg.window}) at "
+               "initialisation, on your data.")
+    inside_run.quick_train_button()
+
+tabs = st.tabs(["One step", "Shapes", "Unrolled states", "Gradients through time",
+                "Teacher forcing", "Verify gradients", "Leakage", "Flat line?", "RNN vs MLP"])
+views = [inside_tabs.step_tab, inside_tabs.shapes_tab, inside_tabs.unrolled_tab,
+         inside_tabs.grads_tab, inside_checks_ui.free_tab, inside_checks_ui.verify_tab,
+         inside_checks_ui.leakage_tab, inside_checks_ui.flat_tab, inside_checks_ui.mlp_tab]
+for tab, view in zip(tabs, views):
+    with tab:
+        view(run)
+
+layout.finish_page()

@@ -1,0 +1,73 @@
+"""Which model the Inside page opens: the session's run, or a fresh one at initialisation.
+
+A student may come here before training anything. The page then builds a run on the current
+data and settings (kept in the session, rebuilt when either changes) and shows it at
+initialisation; a small button trains it for a few epochs and makes it the session's run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnn_core.experiment import Run, check_cost, prepare
+from rnn_core.train import TrainingDiverged
+from ui import data, state
+
+DEFAULT = "inside_default_run"  # (token, Run) built at initialisation on the current data
+QUICK_EPOCHS = 20  # the quick model's epochs (fewer if the settings ask for fewer)
+
+
+def quick_epochs() -> int:
+    return min(QUICK_EPOCHS, state.cfg().epochs)
+
+
+def _default_run() -> tuple[Run | None, str | None]:
+    """A run on the current data and settings at initialisation, or (None, reason)."""
+    series = data.current_series()
+    if series is None:
+        return None, "No data is loaded yet: pick some on the Data page."
+    token = (state.cfg(), id(series))
+    kept = st.session_state.get(DEFAULT)
+    if kept is not None and kept[0] == token:
+        return kept[1], None
+    try:
+        run = Run(prepare(series.values, state.cfg(), series.units))
+    except ValueError as err:
+        return None, str(err)
+    st.session_state[DEFAULT] = (token, run)
+    return run, None
+
+
+def current_run() -> tuple[Run | None, str | None]:
+    """The session's trained run if there is one, else a run at initialisation."""
+    run = st.session_state.get(state.RUN)
+    if run is not None:
+        return run, None
+    return _default_run()
+
+
+def _train_quick() -> None:
+    """on_click: train a new run for quick_epochs() epochs and make it the session's run."""
+    series = data.current_series()
+    if series is None:
+        state.flash("error", "Load some data on the Data page first.")
+        return
+    try:
+        prepared = prepare(series.values, state.cfg().replace(epochs=quick_epochs()),
+                           series.units)
+        check_cost(prepared)
+        run = Run(prepared)
+        run.train(prepared.cfg.epochs)
+    except (ValueError, TrainingDiverged) as err:  # TrainingDiverged is a ValueError too
+        state.flash("error", f"The quick model could not be trained: {err}")
+        return
+    st.session_state[state.RUN] = run
+    state.flash("success", f"Trained a quick model for {run.epochs_done} epochs: every view "
+                           "below now shows it after training and at initialisation.")
+
+
+def quick_train_button() -> None:
+    st.button(f"Train a quick model ({quick_epochs()} epochs)", key="inside_quick_train",
+              on_click=_train_quick,
+              help="Trains the RNN and the MLP briefly with your current settings, so the "
+                   "views can compare 'after training' with 'at initialisation'.")

@@ -1,0 +1,277 @@
+"""The first four views of the Inside page: one step by hand, the shapes of RNNs, the unrolled
+states, the gradients through time. Each function draws one tab; rnn_core.inside computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from rnn_core import inside
+from rnn_core.experiment import Run
+from ui import inside_views as views
+from ui.inside_shapes import SHAPES, TASK_SHAPE, shape_diagram
+
+PARTS = {"train": "training", "val": "validation", "test": "test"}
+GRAD_BATCH = 16  # windows averaged into the gradient picture
+SMALL = 6  # models with at most this many hidden units show their whole matrices
+
+
+def try_this(text: str) -> None:
+    st.info(f"**Try this:** {text}", icon="🧪")
+
+
+def clamped_slider(label: str, lo: int, hi: int, default: int, key: str, help: str) -> int:
+    """An integer slider whose remembered value is pulled back inside [lo, hi] first (its
+    range follows other controls); a one-value range is shown as text."""
+    if hi <= lo:
+        st.caption(f"{label}: {lo}")
+        return lo
+    if key in st.session_state:
+        st.session_state[key] = int(min(max(st.session_state[key], lo), hi))
+    else:
+        st.session_state[key] = int(min(max(default, lo), hi))
+    return st.slider(label, lo, hi, key=key, help=help)
+
+
+def parts_with_windows(run: Run, window: int | None = None) -> list[str]:
+    out = []
+    for part in PARTS:
+        try:
+            inside.part_windows(run.prepared, part, window)
+            out.append(part)
+        except ValueError:
+            pass
+    return out
+
+
+def pick_window(run: Run, prefix: str):
+    """Part and window pickers; returns (Windows of that part, chosen index)."""
+    parts = parts_with_windows(run)
+    c1, c2 = st.columns([1, 3])
+    part = c1.selectbox("Windows from", parts, index=len(parts) - 1, key=f"{prefix}_part",
+                        format_func=PARTS.get,
+                        help="Which part of your series the window is taken from.")
+    w = inside.part_windows(run.prepared, part)
+    with c2:
+        i = clamped_slider("Window number", 0, len(w.X) - 1, 0, f"{prefix}_window",
+                           "Slide along the series: each number is the next window.")
+    return w, i
+
+
+# ----- one step by hand ------------------------------------------------------------------------
+_EX = inside.WORKED_EXAMPLE
+_FIELDS = ([("inside_hp_0", _EX["h_prev"][0]), ("inside_hp_1", _EX["h_prev"][1]),
+            ("inside_x", _EX["x"][0]), ("inside_b1_0", _EX["b_h"][0]),
+            ("inside_b1_1", _EX["b_h"][1]), ("inside_V_0", _EX["V"][0][0]),
+            ("inside_V_1", _EX["V"][1][0]), ("inside_b2", _EX["b_y"][0])]
+           + [(f"inside_S_{i}{j}", _EX["stacked"][i][j]) for i in range(3) for j in range(2)])
+STEP_COUNT = "inside_step_t"
+
+
+def _reset_example() -> None:
+    for key, value in _FIELDS:
+        st.session_state[key] = float(value)
+    st.session_state[STEP_COUNT] = 0
+
+
+def _hand_inputs() -> dict:
+    s = st.session_state
+    return {"h_prev": [s["inside_hp_0"], s["inside_hp_1"]], "x": [s["inside_x"]],
+            "stacked": [[s[f"inside_S_{i}{j}"] for j in range(2)] for i in range(3)],
+            "b_h": [s["inside_b1_0"], s["inside_b1_1"]],
+            "V": [[s["inside_V_0"]], [s["inside_V_1"]]], "b_y": [s["inside_b2"]]}
+
+
+def _next_step() -> None:
+    """on_click: h(t) becomes h(t-1); the weights and x stay, as in a real recurrence."""
+    stages = inside.step_by_hand(**_hand_inputs())
+    st.session_state["inside_hp_0"], st.session_state["inside_hp_1"] = map(float, stages.h)
+    st.session_state[STEP_COUNT] = st.session_state.get(STEP_COUNT, 0) + 1
+
+
+def _number(where, label: str, key: str, help: str) -> None:
+    where.number_input(label, key=key, step=0.1, format="%.4f", help=help)
+
+
+def step_tab(run: Run) -> None:
+    st.markdown("An RNN repeats one small calculation at every time step: mix the new input "
+                "with the previous hidden state, squash the result with tanh, and read an "
+                "output from it. Below are the numbers of the worked example from the theory "
+                "tutorial (seed 003); change any of them and every stage is recomputed.")
+    if "inside_hp_0" not in st.session_state:
+        _reset_example()
+    c1, c2, c3, c4 = st.columns(4)
+    c1.markdown("**State and input**")
+    _number(c1, "h1(t-1)", "inside_hp_0", "First number of the previous hidden state.")
+    _number(c1, "h2(t-1)", "inside_hp_1", "Second number of the previous hidden state.")
+    _number(c1, "x(t)", "inside_x", "The input value at this time step.")
+    c2.markdown("**Stacked weights W** (rows h1, h2, x)")
+    for i, row in enumerate(("h1", "h2", "x")):
+        a, b = c2.columns(2)
+        for j, col in enumerate((a, b)):
+            _number(col, f"W[{row}, unit {j + 1}]", f"inside_S_{i}{j}",
+                    f"How strongly {row} pushes hidden unit {j + 1}.")
+    c3.markdown("**Hidden bias b1**")
+    _number(c3, "b1, unit 1", "inside_b1_0", "Added to hidden unit 1 before tanh.")
+    _number(c3, "b1, unit 2", "inside_b1_1", "Added to hidden unit 2 before tanh.")
+    c4.markdown("**Output weights V, bias b2**")
+    _number(c4, "V, unit 1", "inside_V_0", "How much hidden unit 1 adds to the output.")
+    _number(c4, "V, unit 2", "inside_V_1", "How much hidden unit 2 adds to the output.")
+    _number(c4, "b2", "inside_b2", "Added to the output at the end.")
+
+    values = _hand_inputs()
+    stages = inside.step_by_hand(**values)
+    t = st.session_state.get(STEP_COUNT, 0)
+    st.markdown(f"**Step {t + 1}.** First the pre-activation: the previous state and the "
+                "input, as one row, times the stacked weights (this app stores the same numbers "
+                "as W_hh and W_xh, transposed).")
+    st.latex(views.stacked_formula(values["h_prev"], values["x"], values["stacked"],
+                                   values["b_h"]))
+    for line in views.step_formulas(stages):
+        st.latex(line)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("h1(t)", f"{stages.h[0]:.4f}")
+    m2.metric("h2(t)", f"{stages.h[1]:.4f}")
+    m3.metric("o(t)", f"{stages.y[0]:.4f}")
+    b1, b2 = st.columns(2)
+    b1.button("Next step: h(t) becomes h(t-1)", key="inside_next_step", on_click=_next_step,
+              help="Feed the new state back in, as the network does at the following step.")
+    b2.button("Back to the tutorial's numbers", key="inside_reset_step",
+              on_click=_reset_example, help="Restore seed 003's worked example.")
+    try_this("press *Next step* a few times with x fixed: the state settles to a fixed point. "
+             "Then make the h rows of W large (say 3): the state jumps to ±1, where tanh "
+             "is flat.")
+
+    st.subheader("The same step inside your model")
+    st.markdown("Now the weights are your model's, and h(t-1) is the state the network "
+                "reached after reading the first part of a real window.")
+    w, i = pick_window(run, "inside_mstep")
+    T = w.X.shape[1]
+    t_step = clamped_slider("Time step t", 0, T - 1, T - 1, "inside_mstep_t",
+                            "Which step of the window to open; 0 starts from h = 0.")
+    stages = inside.model_step(run.rnn, w.X[i], t_step)
+    small = run.cfg.n_hidden <= SMALL
+    if not small:
+        shapes = ", ".join(f"{k} {'×'.join(map(str, v.shape))}"
+                           for k, v in stages.weights.items())
+        st.caption(f"{run.cfg.n_hidden} hidden units is too many to print: shapes {shapes}; "
+                   f"the first {views.SHOW} entries of each are shown.")
+    for line in views.step_formulas(stages, show_weights=True):
+        st.latex(line)
+    if run.cfg.n_layers > 1:
+        st.caption("This is the top layer; its input x_t is the hidden state of the layer "
+                   "below.")
+
+
+# ----- shapes ----------------------------------------------------------------------------------
+def shapes_tab(run: Run) -> None:
+    st.markdown("Unrolling an RNN draws its one cell once per time step, with the hidden state "
+                "passed along the row. What changes between uses is where inputs go in and "
+                "where outputs are read.")
+    current = TASK_SHAPE.get(run.cfg.task)
+    for shape in SHAPES:
+        c1, c2 = st.columns([3, 2])
+        c1.plotly_chart(shape_diagram(shape, current == shape.key), key=f"inside_shape_{shape.key}",
+                        width="stretch")
+        c2.markdown(f"**{shape.title}.** {shape.text}")
+        c2.markdown(f"*In this app:* {shape.in_app}")
+    try_this("switch the task on the Train page between 'next value' and 'sequence' and come "
+             "back: the highlighted shape follows.")
+
+
+# ----- unrolled states -------------------------------------------------------------------------
+def unrolled_tab(run: Run) -> None:
+    st.markdown("Each column is one time step, each row one hidden unit: the colour is the "
+                "value of h_t. Reading the window left to right, the state gathers what the "
+                "network needs to predict the next value.")
+    w, i = pick_window(run, "inside_unroll")
+    trained = run.epochs_done > 0
+    models = {"at initialisation": run.initial_rnn}
+    if trained:
+        models = {"after training": run.rnn, **models}
+    cols = st.columns(len(models))
+    outputs = {}
+    for col, (name, model) in zip(cols, models.items()):
+        states, y = inside.unrolled(model, w.X[i])
+        col.plotly_chart(views.states_heatmap(states, f"Hidden state, {name}"),
+                         key=f"inside_states_{name}", width="stretch")
+        outputs[f"y_t {name}"] = y.ravel()
+    targets = w.Y[i].ravel()
+    st.plotly_chart(views.outputs_chart(outputs, targets, w.X[i].ravel()),
+                    key="inside_outputs", width="stretch")
+    if not trained:
+        st.caption("No trained model yet: only the state at initialisation is shown.")
+    try_this("compare the two heatmaps: at initialisation the units drift with the input; "
+             "after training some units track the level and others the change.")
+
+
+# ----- gradients through time ------------------------------------------------------------------
+def _grad_controls(run: Run) -> dict:
+    cfg = run.cfg
+    c1, c2, c3, c4, c5 = st.columns(5)
+    activation = c1.selectbox("Activation", ["tanh", "relu"],
+                              index=["tanh", "relu"].index(run.rnn.activation),
+                              key="inside_grad_act",
+                              help="Recompute with another activation, same weights.")
+    scale = c2.slider("Scale of W_hh", 0.25, 3.0, 1.0, 0.05, key="inside_grad_scale",
+                      help="Multiply the recurrent weights: above 1 gradients grow, below "
+                           "1 they fade.")
+    n_train = run.prepared.split.train_end
+    with c3:
+        T = clamped_slider("Window length", 2, min(300, n_train - 1), cfg.window,
+                           "inside_grad_T", "How many steps the gradient must travel back.")
+    with c4:
+        k = clamped_slider("Truncate after (0 = never)", 0, T, cfg.bptt_steps,
+                           "inside_grad_k", "Truncated BPTT: stop the gradient every k steps.")
+    clip = c5.number_input("Clip at (0 = off)", 0.0, 1000.0, float(cfg.clip), 0.5,
+                           key="inside_grad_clip",
+                           help="Global-norm clipping threshold applied to the whole gradient.")
+    return {"activation": activation, "w_hh_scale": scale, "T": T,
+            "bptt_steps": k or None, "clip": clip or None}
+
+
+def grads_tab(run: Run) -> None:
+    st.markdown("The loss sits at the last step; to teach an early step, its gradient must "
+                "pass back through W_hh and the activation's slope once per step. Multiplied "
+                "many times, it either fades (vanishing) or blows up (exploding). The curves "
+                f"average the first {GRAD_BATCH} training windows, with the loss on the last "
+                "output only.")
+    c = _grad_controls(run)
+    w = inside.part_windows(run.prepared, "train", c["T"])
+    X, Y = w.X[:GRAD_BATCH], inside.last_step_targets(w.Y[:GRAD_BATCH])
+    kw = {"activation": c["activation"], "w_hh_scale": c["w_hh_scale"]}
+    trained = run.epochs_done > 0
+    models = {"at initialisation": run.initial_rnn}
+    if trained:
+        models["after training"] = run.rnn
+    flows = {name: inside.grad_flow(m, X, Y, **kw) for name, m in models.items()}
+    curves = {name: f.norms for name, f in flows.items()}
+    styles = {"at initialisation": dict(color=views.INIT_COLOR),
+              "after training": dict(color=views.COLORS["RNN"])}
+    latest = "after training" if trained else "at initialisation"
+    if c["bptt_steps"]:
+        cut = inside.grad_flow(models[latest], X, Y, bptt_steps=c["bptt_steps"], **kw)
+        curves[f"{latest}, truncated every {c['bptt_steps']} steps"] = cut.norms
+    clipped = inside.grad_flow(models[latest], X, Y, clip=c["clip"], **kw)
+    if c["clip"] and clipped.clip_factor < 1:
+        curves[f"{latest}, after clipping at {c['clip']:g}"] = clipped.clipped
+    st.plotly_chart(views.grad_flow_chart(curves, styles), key="inside_grad_flow",
+                    width="stretch")
+    cols = st.columns(len(flows) + 1)
+    for col, (name, f) in zip(cols, flows.items()):
+        col.metric(f"Spectral radius of W_hh, {name}", f"{f.spectral_radius:.3f}",
+                   help="Largest |eigenvalue|: above 1 tends to explode, below 1 to vanish.")
+    if c["clip"]:
+        cols[-1].metric("Clipping multiplies the gradient by", f"{clipped.clip_factor:.3g}",
+                        help="min(1, threshold ÷ gradient norm): every step alike.")
+    st.caption("Truncation leaves gaps: no gradient reaches the steps it cuts off. Clipping "
+               "shifts the whole curve down by one factor, so it stops explosions but cannot "
+               "bring back a gradient that has already vanished.")
+    try_this("with tanh, move the W_hh scale from 0.5 to 2 and watch the left end of the "
+             "curve; then switch to relu at scale 1.5 and lengthen the window.")
+    h = run.rnn_history
+    if h is not None and len(h):
+        st.plotly_chart(views.epoch_grad_chart(h.grad_norm, run.cfg.clip),
+                        key="inside_grad_epochs", width="stretch")
+        st.caption("The mean gradient norm of each epoch of the last training run, measured "
+                   "before clipping.")
