@@ -139,6 +139,13 @@ def test_offline_yahoo_is_reported_as_unreachable(tmp_path):
         load_ticker("MSFT", "2021-01-01", "2021-06-30", session=session, cache_dir=tmp_path)
 
 
+def test_a_rate_limited_yahoo_is_reported_as_such(tmp_path):
+    with LoopbackServer({"/": Reply(b"Too Many Requests", status=429)}) as server:
+        with pytest.raises(SourceUnreachable, match="too many requests"):
+            load_ticker("NFLX", "2021-01-01", "2021-03-01",
+                        session=redirecting_session(server.url), cache_dir=tmp_path)
+
+
 def test_a_stalled_yahoo_ends_with_a_clear_message(tmp_path):
     with LoopbackServer(yahoo("/v8/finance/chart/", Reply(CHART)), mode="stall") as server:
         with pytest.raises(SourceUnreachable, match="Yahoo Finance"):

@@ -68,10 +68,14 @@ def _download(symbol: str, start: str | None, end: str | None, interval: str, ti
         frame = yf.download(symbol, start=start, end=end, interval=interval, auto_adjust=False,
                             actions=False, progress=False, threads=False, timeout=timeout,
                             session=session)
-    if (frame is None or frame.empty) and any(word in message.lower() for message in messages
-                                              for word in _NETWORK_WORDS):
-        raise SourceUnreachable("Yahoo Finance could not be reached (no network, or the service "
-                                "is down).")
+    if frame is None or frame.empty:
+        said = " ".join(messages).lower()
+        if "rate limit" in said or "too many requests" in said:
+            raise SourceUnreachable("Yahoo Finance is refusing requests for now (too many "
+                                    "requests); try again in a minute.")
+        if any(word in said for word in _NETWORK_WORDS):
+            raise SourceUnreachable("Yahoo Finance could not be reached (no network, or the "
+                                    "service is down).")
     return pd.DataFrame() if frame is None else frame
 
 
@@ -157,5 +161,5 @@ def load_ticker(symbol: str = "GOOGL", start="2020-04-01", end="2023-04-01", fie
         return fetch_with_cache(key, fetch, refresh=refresh, directory=cache_dir,
                                 max_age=timedelta(days=1) if last is None else None)
     except SourceUnreachable as err:
-        raise SourceUnreachable(f"{err} Nothing is cached for {code}; try again when online, "
-                                "or use the bundled GS10 sample or a CSV file.") from err
+        raise SourceUnreachable(f"{err} Nothing is cached for {code}; meanwhile the bundled "
+                                "GS10 sample (FRED) or a CSV file works offline.") from err
