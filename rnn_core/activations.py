@@ -16,7 +16,8 @@ def tanh_(a):
 
 def tanh_grad(h):
     """dh/da for h = tanh(a), from h (any shape): 1 - h^2."""
-    return 1.0 - h * h
+    g = h * h
+    return np.subtract(1.0, g, out=g)   # in place: `1.0 - h * h` is slow on large arrays
 
 
 def relu_(a):

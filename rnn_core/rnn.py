@@ -149,7 +149,9 @@ class RNN:
         for layer in range(self.n_layers):
             W_xh, W_hh, b_h = (self._params[k] for k in layer_names(layer))
             # input part of a_t for every step at once: W_xh x_t + b_h       (T, N, H)
-            Hs = (inputs.reshape(T * N, -1) @ W_xh.T + b_h).reshape(T, N, -1)
+            Hs = inputs.reshape(T * N, -1) @ W_xh.T
+            Hs += b_h                  # in place: a fresh (T, N, H) temporary costs more
+            Hs = Hs.reshape(T, N, -1)
             h = h0[layer]
             for t in range(T):
                 Hs[t] += h @ W_hh.T   # a_t = (W_xh x_t + b_h) + W_hh h_{t-1}
@@ -162,7 +164,8 @@ class RNN:
         """Backpropagate dL/dh_t coming from the outputs, dH_top (T, N, H), through every layer.
 
         Returns (grads of the layer parameters, dL/dh_t of the top layer (T, N, H) or None).
-        `bptt_steps=k` treats h at the chunk boundaries t = k, 2k, ... as constants.
+        `bptt_steps=k` cuts the sequence into chunks of k steps and treats the state entering
+        each chunk (h_{k-1}, h_{2k-1}, ...) as a constant: no gradient flows back through it.
         """
         T, N, H = dH_top.shape
         grads, dH_in, dh_kept = {}, dH_top, None
@@ -211,7 +214,9 @@ class RNN:
         Yk = Y[:, None] if Y.ndim == 2 else Y                    # (N, k, O)
         k = Yk.shape[1]
         out = top[T - k:].reshape(k * N, H)                      # h_t of the scored steps
-        E = out @ W_hy.T + b_y - Yk.transpose(1, 0, 2).reshape(k * N, -1)  # y_t - target
+        E = out @ W_hy.T                                         # y_t = W_hy h_t + b_y
+        E += b_y
+        E -= Yk.transpose(1, 0, 2).reshape(k * N, -1)            # error y_t - target
         loss = float(np.mean(E * E))                             # MSE over all target elements
         dY = 2.0 * E / E.size                                    # dL/dy_t         (k*N, O)
         grads = {"W_hy": dY.T @ out, "b_y": dY.sum(axis=0)}
