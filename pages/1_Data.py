@@ -26,6 +26,7 @@ else:
                                    "comma, semicolon or tab separated; at most 5 MB.")
     if upload is not None:
         data.store_upload(upload.name, upload.getvalue())
+    data.upload_options()
 controls.controls(["val_frac", "test_frac"], columns=2)
 
 cfg = state.cfg()

@@ -6,6 +6,8 @@ names exactly those, so the app can tell when the loaded series no longer matche
 
 from __future__ import annotations
 
+import os
+
 from rnn_core.config import LabConfig
 from rnn_core.sources.series import DataSourceError, SeriesData
 
@@ -30,19 +32,14 @@ def load_series(cfg: LabConfig, *, refresh: bool = False) -> SeriesData:
         return synthetic_series(cfg.synthetic_kind, cfg.x_start, cfg.x_stop, cfg.n_points,
                                 cfg.noise, cfg.data_seed)
     if cfg.source == "fred":
-        from rnn_core.sources.fred import load_fred
+        from rnn_core.sources.fred import FRED_URL, load_fred
 
-        return load_fred(cfg.fred_id, cfg.start, cfg.end, refresh=refresh)
+        # RNNLAB_FRED_URL points the app at a mirror (or, in tests, at a loopback server).
+        return load_fred(cfg.fred_id, cfg.start, cfg.end, refresh=refresh,
+                         base_url=os.environ.get("RNNLAB_FRED_URL") or FRED_URL)
     if cfg.source == "ticker":
         from rnn_core.sources.ticker import load_ticker
 
         return load_ticker(cfg.ticker, cfg.start, cfg.end, field=cfg.field,
                            interval=cfg.interval, refresh=refresh)
     raise DataSourceError("An uploaded CSV file is loaded from the Data page.")
-
-
-def load_upload(raw: bytes, name: str, *, min_points: int) -> SeriesData:
-    """Parse an uploaded CSV file's bytes into a series (at least `min_points` points)."""
-    from rnn_core.sources.csv_upload import load_csv
-
-    return load_csv(raw, name=name, min_points=min_points)

@@ -166,3 +166,74 @@ def test_a_bad_value_in_a_control_is_refused_in_words():
     assert not page_errors(at)
     assert "'x to' must be larger than 'x from'" in texts(at)
     assert at.session_state["cfg"].x_stop == LabConfig().x_stop
+
+
+# --- the Data page ---------------------------------------------------------------------------
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def upload(at, name: str, raw: bytes):
+    """What the file uploader hands the page: the file's name and bytes in the session."""
+    import hashlib
+
+    at.session_state["upload_bytes"] = (raw, name, hashlib.sha256(raw).hexdigest()[:16])
+    return at
+
+
+def test_fred_through_a_loopback_server_is_loaded_live(monkeypatch, tmp_path):
+    from loopback import LoopbackServer, Reply
+
+    monkeypatch.setenv("RNNLAB_CACHE_DIR", str(tmp_path))
+    body = (FIXTURES / "fredgraph_GS10.csv").read_bytes()
+    with LoopbackServer(Reply(body=body, content_type="text/csv")) as server:
+        monkeypatch.setenv("RNNLAB_FRED_URL", server.url)
+        at = open_page("pages/1_Data.py", {"source": "fred"})  # a link opens with its data
+        assert len(server.hits) == 1 and "id=GS10" in server.hits[0]
+        series = at.session_state["series"]
+        assert series.provenance == "live" and len(series.values) == 59
+        assert "59 points" in texts(at) and "live" in texts(at)
+        at.button(key="fetch_btn").click().run()  # a repeat request comes from the disk cache
+        assert len(server.hits) == 1 and at.session_state["series"].provenance == "cache"
+        assert "cached" in texts(at)
+        at.button(key="refresh_btn").click().run()  # refresh bypasses the cache
+        assert len(server.hits) == 2 and at.session_state["series"].provenance == "live"
+
+
+def test_fred_offline_falls_back_to_the_bundled_sample_and_says_so(monkeypatch, tmp_path):
+    from loopback import closed_port
+
+    monkeypatch.setenv("RNNLAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("RNNLAB_FRED_URL", f"http://127.0.0.1:{closed_port()}")
+    at = open_page("pages/1_Data.py", {"source": "fred"})
+    at.button(key="fetch_btn").click().run()
+    series = at.session_state["series"]
+    assert series.provenance == "bundled"
+    assert "bundled sample" in texts(at)
+
+
+def test_an_uploaded_csv_becomes_the_series_with_its_columns_offered():
+    at = open_page("pages/1_Data.py", {"source": "csv"})
+    raw = "date;price\n2024-01-03;1,5\n2024-01-01;1,0\n2024-01-02;1,25\n" + "".join(
+        f"2024-02-{d:02d};{d},0\n" for d in range(1, 28))
+    upload(at, "prices.csv", raw.encode()).run()
+    assert not page_errors(at)
+    series = at.session_state["series"]
+    assert len(series.values) == 30 and series.values.iloc[0] == 1.0  # sorted by date
+    assert at.selectbox(key=next(k for k in at.session_state if k.startswith("csv_value_"))).value == "price"
+
+
+@pytest.mark.parametrize("raw, fragment", [
+    (b"", "empty"),
+    (bytes(range(256)) * 4, "binary file"),
+    (b"name,city\nann,paris\nbob,rome\n", "number"),
+])
+def test_a_bad_upload_is_explained_and_the_previous_data_kept(raw, fragment):
+    at = open_page("pages/1_Data.py")
+    before = at.session_state["series"]
+    at.selectbox(key="w_source").set_value("csv").run()
+    upload(at, "bad.csv", raw).run()
+    assert not page_errors(at)
+    shown = texts(at).lower()
+    assert fragment in shown, shown
+    assert at.session_state["series"] is before

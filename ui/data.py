@@ -6,14 +6,18 @@ shown and the previous series stays.
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
-from rnn_core.datasets import data_key, load_series, load_upload
+from rnn_core.datasets import data_key, load_series
+from rnn_core.sources.csv_upload import ROW_NUMBERS, csv_columns, load_csv
 from rnn_core.sources.series import DataSourceError, SeriesData
 from ui import state
 
-DATA_KEY = "series_key"  # the configuration fields the loaded series came from
-UPLOAD = "upload_bytes"  # the last uploaded file's bytes and name, so a rerun can re-parse
+DATA_KEY = "series_key"  # the settings the loaded series came from
+UPLOAD = "upload_bytes"  # (bytes, file name, digest) of the last upload, so a rerun can re-parse
+UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing-value rule)
 
 
 def current_series() -> SeriesData | None:
@@ -23,9 +27,18 @@ def current_series() -> SeriesData | None:
     return st.session_state.get(state.SERIES)
 
 
+def _key() -> tuple:
+    """Everything that determines the series: the settings, and for a CSV the file and choices."""
+    cfg = state.cfg()
+    if cfg.source != "csv":
+        return data_key(cfg)
+    upload = st.session_state.get(UPLOAD)
+    return ("csv", upload and upload[2], st.session_state.get(UPLOAD_OPTIONS))
+
+
 def is_stale() -> bool:
     """Do the data settings differ from those the loaded series came from?"""
-    return st.session_state.get(DATA_KEY) != data_key(state.cfg())
+    return st.session_state.get(DATA_KEY) != _key()
 
 
 def load(refresh: bool = False, quiet: bool = False) -> bool:
@@ -36,7 +49,10 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
             raw = st.session_state.get(UPLOAD)
             if raw is None:
                 raise DataSourceError("Choose a CSV file to upload first.")
-            series = load_upload(raw[0], raw[1], min_points=cfg.window + 2)
+            time_column, value_column, missing = st.session_state.get(UPLOAD_OPTIONS,
+                                                                       (None, None, "drop"))
+            series = load_csv(raw[0], time_column=time_column, value_column=value_column,
+                              missing=missing, min_points=cfg.window + 2, name=raw[1])
         else:
             with st.spinner(f"Loading {cfg.source} data…"):
                 series = load_series(cfg, refresh=refresh)
@@ -46,9 +62,42 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
             state.flash("error", f"{err}{kept}")
         return False
     st.session_state[state.SERIES] = series
-    st.session_state[DATA_KEY] = data_key(cfg)
+    st.session_state[DATA_KEY] = _key()
     return True
 
 
 def store_upload(name: str, raw: bytes) -> None:
-    st.session_state[UPLOAD] = (raw, name)
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    if (st.session_state.get(UPLOAD) or (None, None, None))[2] != digest:
+        st.session_state[UPLOAD] = (raw, name, digest)
+        st.session_state.pop(UPLOAD_OPTIONS, None)
+
+
+def upload_options() -> None:
+    """Column choices for the uploaded file (detected ones preselected), or why it cannot work."""
+    upload = st.session_state.get(UPLOAD)
+    if upload is None:
+        return
+    try:
+        cols = csv_columns(upload[0])
+    except DataSourceError as err:
+        st.error(f"{upload[1]}: {err}")
+        return
+    token = upload[2]
+    c1, c2, c3 = st.columns(3)
+    time_column = c1.selectbox(
+        "Time column", cols.time_candidates, key=f"csv_time_{token}",
+        index=cols.time_candidates.index(cols.time_column),
+        format_func=lambda c: "(none: number the rows)" if c == ROW_NUMBERS else c,
+        help="The dates (or x values) of the series; rows are sorted by it.")
+    value_column = c2.selectbox(
+        "Value column", cols.value_candidates, key=f"csv_value_{token}",
+        index=cols.value_candidates.index(cols.value_column),
+        help="The numbers the network learns to predict.")
+    missing = c3.radio("Missing values", ("drop", "interpolate"), key=f"csv_missing_{token}",
+                       horizontal=True, help="Drop rows with a missing value, or fill them by "
+                                             "straight lines between their neighbours.")
+    sep = {"\t": "tab"}.get(cols.separator, repr(cols.separator))
+    st.caption(f"Detected: separator {sep}, decimal mark {cols.decimal!r}, "
+               f"{'a header row' if cols.header else 'no header row'}.")
+    st.session_state[UPLOAD_OPTIONS] = (time_column, value_column, missing)
