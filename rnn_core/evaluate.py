@@ -49,7 +49,10 @@ def unit_factor(prepared: Prepared) -> float:
 def future_index(index: pd.Index, n: int) -> pd.Index:
     """n positions continuing an index: same spacing for numbers, same frequency for dates."""
     if isinstance(index, pd.DatetimeIndex):
-        freq = pd.infer_freq(index[-min(len(index), 30):]) if len(index) >= 3 else None
+        freq = None
+        if len(index) >= 3:
+            with pd.option_context("future.infer_freq_returns_offset", True):
+                freq = pd.infer_freq(index[-min(len(index), 30):])
         if freq is None:
             step = (index[-1] - index[0]) / max(len(index) - 1, 1)
             return pd.DatetimeIndex([index[-1] + step * (k + 1) for k in range(n)])
