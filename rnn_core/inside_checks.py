@@ -171,8 +171,8 @@ def diagnose_flat(run: Run, part: str | None = None) -> Diagnosis:
     if target_std == 0:
         summary = f"The targets in the {part} part are constant, so any model predicts a line."
     elif flat:
-        summary = (f"Flat line: the predictions vary {1 / ratio:.0f}× less than the targets "
-                   f"in the {part} part (spread {pred_std:.3g} against {target_std:.3g}).")
+        summary = (f"Flat line: the predictions spread only {ratio:.1%} as much as the "
+                   f"targets in the {part} part ({pred_std:.3g} against {target_std:.3g}).")
     else:
         summary = (f"Not a flat line: the predictions vary {ratio:.2f}× as much as the targets "
                    f"in the {part} part.")
@@ -192,7 +192,10 @@ def _advice(flat, epochs, saturated, dead, grad_ratio, cfg) -> list[str]:
     if dead is not None and dead > 0.5:
         tips.append(f"{dead:.0%} of the ReLU units output 0 for every input: they get no "
                     "gradient and never recover. Try tanh, or a smaller learning rate.")
-    if np.isfinite(grad_ratio) and grad_ratio < 1e-4:
+    if grad_ratio == 0.0:
+        tips.append("No gradient at all reaches the first step of a window: the early steps "
+                    "cannot learn. Look for saturated or dead units, or try a shorter window.")
+    elif np.isfinite(grad_ratio) and grad_ratio < 1e-4:
         tips.append(f"The gradient shrinks about {1 / grad_ratio:.0e}× on its way back through "
                     "a window, so the early steps barely learn. Try a shorter window or "
                     "truncated BPTT.")
