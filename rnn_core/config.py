@@ -226,3 +226,22 @@ def to_query_params(cfg: LabConfig) -> dict[str, str]:
 
 def _fmt(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
+
+
+def parse_values(text: str, name: str, kind: type = float) -> list:
+    """'5, 10, 20' -> [5, 10, 20]: a comma-separated list typed by a student, checked against
+    the field's bounds. Raises ValueError naming the bad entry."""
+    spec = FIELDS[name]
+    out = []
+    for raw in str(text).replace(";", ",").split(","):
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            value = _coerce(name, raw, kind(0))
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{spec.label}: {raw!r} is not valid ({err}).") from None
+        out.append(value)
+    if not out:
+        raise ValueError(f"{spec.label}: give at least one value, e.g. 10, 20.")
+    return list(dict.fromkeys(out))

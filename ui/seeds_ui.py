@@ -30,8 +30,12 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
     series = pd.Series(run.prepared.values, index=run.prepared.index)
     seeds = [run.cfg.seed + k for k in range(n_seeds)]
     eng = engine()
-    with st.spinner(f"Training {n_seeds} seeds on {eng.describe()}…"):
-        spread = seed_spread(eng.executor, series, run.cfg.replace(epochs=run.epochs_done), seeds)
-    bands = {"RNN": np.asarray(spread["extrapolation"])}
+    try:
+        with st.spinner(f"Training {n_seeds} seeds on {eng.describe()}…"):
+            spread = seed_spread(eng, series, run.cfg.replace(epochs=run.epochs_done), seeds)
+    except ValueError as err:
+        st.warning(f"The seed spread could not be computed: {err}")
+        return None
+    bands = {"RNN": spread.extrapolation}  # (n_seeds, horizon)
     st.session_state[BANDS] = (token, bands)
     return bands

@@ -1,0 +1,203 @@
+"""The Sweep page's glue: the grid form, the streaming loop, the result charts.
+
+Results stream in as runs finish. The loop keeps a handle on the Sweep so that a rerun, the
+Stop button or a closed tab (each interrupts the script at its next redraw) drops it, and
+dropping a Sweep cancels every run not yet started: the next sweep never queues behind an
+abandoned backlog.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnn_core.config import LabConfig, compute_cost, parse_values
+from rnn_core.sweep import expand_grid, results_table, run_sweep, summarise
+from ui import state
+from ui.charts import COLORS, _layout
+from ui.engine import engine
+
+ROWS = "sweep_rows"  # list of (cfg, result) of the last sweep, filled as runs finish
+TOTAL = "sweep_total"
+PENDING = "sweep_pending"  # the configs of a sweep the Run button asked for
+OWNER = "sweep_owner"
+# One sweep may cost at most this much compute in total (same units as a run's cap).
+MAX_SWEEP_COMPUTE = 3e11
+
+
+def grid_form(n_points: int) -> list[LabConfig] | None:
+    """The grid inputs; returns the configs, or None after showing why they cannot run."""
+    cfg = state.cfg()
+    if cfg.val_frac <= 0:
+        st.error("A sweep ranks settings by their validation error: set a validation share "
+                 "above 0 on the Data page.")
+        return None
+    c1, c2, c3 = st.columns(3)
+    windows = c1.text_input("Windows", "5, 10, 20", key="sw_windows",
+                            help="Window lengths to try, separated by commas.")
+    hidden = c2.text_input("Hidden units", "5, 20", key="sw_hidden",
+                           help="RNN hidden-state sizes to try, separated by commas.")
+    lrs = c3.text_input("Learning rates", f"{cfg.lr:g}", key="sw_lrs",
+                        help="Learning rates to try, separated by commas.")
+    c4, c5, c6 = st.columns(3)
+    activations = c4.multiselect("Activations", ["tanh", "relu"], [cfg.activation],
+                                 key="sw_act", help="tanh, relu or both.")
+    optimizers = c5.multiselect("Optimizers", ["adam", "sgd", "momentum"], [cfg.optimizer],
+                                key="sw_opt", help="Which update rules to compare.")
+    n_seeds = c6.number_input("Seeds per setting", 1, 10, 3, key="sw_seeds",
+                              help="Each setting is trained with this many seeds, to see how "
+                                   "much of the result is luck.")
+    try:
+        configs = expand_grid(
+            cfg, windows=parse_values(windows, "window", int),
+            hidden=parse_values(hidden, "n_hidden", int), lrs=parse_values(lrs, "lr", float),
+            activations=activations or None, optimizers=optimizers or None,
+            seeds=[cfg.seed + k for k in range(int(n_seeds))], n_points=n_points)
+    except ValueError as err:
+        st.error(f"This grid cannot run: {err}")
+        return None
+    cost = sum(compute_cost(c, n_windows=max(n_points - c.window, 1), steps=c.window, n_in=1)
+               for c in configs)
+    if cost > MAX_SWEEP_COMPUTE:
+        st.error(f"This sweep would need about {cost:.1e} operations, over the per-sweep cap "
+                 f"of {MAX_SWEEP_COMPUTE:.0e} on this shared server. Use fewer values, seeds "
+                 f"or epochs (now {cfg.epochs}).")
+        return None
+    st.caption(f"{len(configs)} runs of {cfg.epochs} epochs each, on the data loaded now.")
+    return configs
+
+
+def on_run(configs: list[LabConfig]) -> None:
+    st.session_state[PENDING] = configs
+    st.session_state[ROWS] = []
+    st.session_state[TOTAL] = len(configs)
+
+
+def on_stop() -> None:
+    st.session_state[PENDING] = None
+    st.session_state[OWNER] = None
+    done = len(st.session_state.get(ROWS, []))
+    state.flash("info", f"Sweep stopped after {done} runs; the runs not yet started were "
+                        "cancelled.")
+
+
+def running() -> bool:
+    return bool(st.session_state.get(PENDING))
+
+
+def stream(series: pd.Series, progress_slot, table_slot) -> None:
+    """Run the pending sweep, redrawing progress and the table as results arrive."""
+    configs = st.session_state.get(PENDING)
+    if not configs:
+        return
+    owner = object()
+    st.session_state[OWNER] = owner
+    rows: list = []
+    st.session_state[ROWS] = rows
+    eng = engine()
+    if eng.note:
+        st.info(eng.note)
+    started, last_draw = time.perf_counter(), 0.0
+    sweep = run_sweep(eng, series, configs,
+                      should_stop=lambda: st.session_state.get(OWNER) is not owner)
+    try:
+        progress_slot.progress(0.0, text=f"0 of {len(configs)} runs · {eng.describe()}")
+        for cfg, result in sweep:
+            rows.append((cfg, result))
+            now = time.perf_counter()
+            if now - last_draw > 0.3 or len(rows) == len(configs):
+                last_draw = now
+                left = (now - started) / len(rows) * (len(configs) - len(rows))
+                progress_slot.progress(len(rows) / len(configs),
+                                       text=f"{len(rows)} of {len(configs)} runs · about "
+                                            f"{left:.0f} s left · {eng.describe()}")
+                table_slot.dataframe(_short_table(rows), key=f"sweep_live_{len(rows)}",
+                                     height=260)
+    finally:
+        sweep.close()  # cancel whatever has not started, however we leave
+    if st.session_state.get(OWNER) is owner:
+        st.session_state[PENDING] = None
+        st.session_state[OWNER] = None
+        st.rerun()
+
+
+def _short_table(rows) -> pd.DataFrame:
+    df = results_table(rows)
+    keep = ["window", "n_hidden", "lr", "activation", "optimizer", "seed", "val_rnn_rmse",
+            "val_mlp_rmse", "val_persistence_rmse", "seconds", "error"]
+    return df[[c for c in keep if c in df.columns]]
+
+
+def heatmaps(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
+    """Best validation RMSE of the RNN and the MLP over window × hidden units, side by side."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("RNN", "MLP"), horizontal_spacing=0.12)
+    values = [summary_table.pivot_table(index="window", columns="n_hidden",
+                                        values=f"val_{m}_rmse_mean", aggfunc="min")
+              for m in ("rnn", "mlp")]
+    zmin = np.nanmin([v.to_numpy().min() for v in values] + [persistence])
+    zmax = np.nanmax([v.to_numpy().max() for v in values] + [persistence])
+    for col, grid in enumerate(values, start=1):
+        fig.add_trace(go.Heatmap(
+            z=grid.to_numpy(), x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index],
+            zmin=zmin, zmax=zmax, zmid=persistence, colorscale="RdBu_r",
+            text=np.vectorize(lambda v: f"{v:.3g}")(grid.to_numpy()), texttemplate="%{text}",
+            colorbar=dict(title="RMSE") if col == 2 else None, showscale=col == 2), 1, col)
+        fig.update_xaxes(title_text="hidden units", type="category", row=1, col=col)
+        fig.update_yaxes(title_text="window", type="category", row=1, col=col)
+    return _layout(fig, f"Validation RMSE (mean over seeds; white = persistence, "
+                        f"{persistence:.3g})")
+
+
+def spread_chart(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
+    """Each setting's validation RMSE with its spread over seeds, persistence as a line."""
+    labels = [f"w{r.window} h{r.n_hidden} lr{r.lr:g} {r.activation} {r.optimizer}"
+              for r in summary_table.itertuples()]
+    fig = go.Figure()
+    for model in ("rnn", "mlp"):
+        name = model.upper()
+        fig.add_bar(x=labels, y=summary_table[f"val_{model}_rmse_mean"], name=name,
+                    marker_color=COLORS[name],
+                    error_y=dict(type="data", array=summary_table[f"val_{model}_rmse_std"]))
+    fig.add_hline(y=persistence, line_dash="dot", line_color=COLORS["Persistence"],
+                  annotation_text="persistence")
+    fig.update_yaxes(type="log")
+    return _layout(fig, "Validation RMSE per setting (bars: mean, whiskers: std over seeds)",
+                   "", "RMSE")
+
+
+def use_best(best: dict) -> None:
+    """on_click: the best setting becomes the configuration; the Train page opens with it."""
+    changes = {k: (int(best[k]) if k in ("window", "n_hidden") else best[k])
+               for k in ("window", "n_hidden", "lr", "activation", "optimizer")}
+    state.set_cfg(state.cfg().replace(**changes))
+    st.session_state["go_train"] = True
+
+
+def results(rows) -> None:
+    """Summary, charts and the "use this configuration" button for finished runs."""
+    table = results_table(rows)
+    summary = summarise(table)
+    persistence = float(np.nanmean(table["val_persistence_rmse"])) \
+        if "val_persistence_rmse" in table else np.nan
+    if summary.best is None:
+        st.error("Every run failed: " + str(table["error"].iloc[0]))
+        return
+    st.plotly_chart(heatmaps(summary.table, persistence), key="sweep_heatmap", width="stretch")
+    st.plotly_chart(spread_chart(summary.table, persistence), key="sweep_spread",
+                    width="stretch")
+    best = summary.best
+    st.success(f"Best by validation RMSE of the RNN: window {int(best['window'])}, "
+               f"{int(best['n_hidden'])} hidden units, learning rate {best['lr']:g}, "
+               f"{best['activation']}, {best['optimizer']} — RMSE "
+               f"{best['val_rnn_rmse_mean']:.4g} (persistence {persistence:.4g}).")
+    st.button("Use this configuration", key="sweep_use_best", on_click=use_best, args=(best,),
+              type="primary", help="Copy the best setting to the Train page.")
+    st.dataframe(summary.table, key="sweep_summary")
+    st.download_button("Sweep results (CSV)", table.to_csv(index=False).encode(),
+                       file_name="rnn_lab_sweep.csv", mime="text/csv", key="dl_sweep")
