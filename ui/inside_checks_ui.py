@@ -53,8 +53,8 @@ def free_tab(run: Run) -> None:
     st.caption(f"Over every start in the test part, the free run's RMSE grows from "
                f"{first:.3g} one step ahead to {last:.3g} at {steps} steps ahead; teacher "
                f"forcing stays at {first:.3g} because it is always one step ahead.")
-    try_this("move the start point into the training part: the free run stays close longer "
-             "where the model has seen the data.")
+    try_this("move the start point back into the training part, where the model has seen "
+             "the data, and compare how many steps the free run stays close.")
 
 
 # ----- gradient check --------------------------------------------------------------------------
@@ -157,8 +157,8 @@ def flat_tab(run: Run) -> None:
                    f"{d.epochs} epochs.")
     for tip in d.advice:
         st.markdown(f"- {tip}")
-    try_this("set the learning rate to 1 on the Train page, train, and come back: the "
-             "evidence should point at saturated units.")
+    try_this("on the Train page, pick Adam with a learning rate of 1, train, and come back: "
+             "the evidence points at saturated tanh units and a vanished gradient.")
 
 
 # ----- RNN vs MLP ------------------------------------------------------------------------------
@@ -167,7 +167,14 @@ def mlp_tab(run: Run) -> None:
                 "the RNN reads it value by value and keeps what matters in its hidden state. "
                 "So the MLP's input layer grows with the window, the RNN's weights do not.")
     metrics = results.evaluation(run).metrics if run.epochs_done else None
-    st.dataframe(rnn_vs_mlp(run, metrics), key="inside_rnn_mlp")
+    table = rnn_vs_mlp(run, metrics)
+    for col, name in zip(st.columns(2), ("RNN", "MLP")):
+        row = table.loc[name]
+        col.markdown(f"**{name}: {row['parameters']} parameters**")
+        col.markdown(f"*Reads* {row['reads']}.  \n*Weights* {row['weights']}.  \n"
+                     f"*Grows with the window?* {row['grows with the window']}.")
+    numbers = [c for c in ("parameters", "test RMSE", "test MAE") if c in table.columns]
+    st.dataframe(table[numbers], key="inside_rnn_mlp")
     if metrics is None:
         st.caption("Train a model to see their test errors side by side.")
     else:

@@ -233,9 +233,9 @@ def _grad_controls(run: Run) -> dict:
 def grads_tab(run: Run) -> None:
     st.markdown("The loss sits at the last step; to teach an early step, its gradient must "
                 "pass back through W_hh and the activation's slope once per step. Multiplied "
-                "many times, it either fades (vanishing) or blows up (exploding). The curves "
-                f"average the first {GRAD_BATCH} training windows, with the loss on the last "
-                "output only.")
+                "many times, it either fades (vanishing) or blows up (exploding). Each curve is "
+                f"measured on the first {GRAD_BATCH} training windows together, with the loss "
+                "on the last output only.")
     c = _grad_controls(run)
     w = inside.part_windows(run.prepared, "train", c["T"])
     X, Y = w.X[:GRAD_BATCH], inside.last_step_targets(w.Y[:GRAD_BATCH])
@@ -251,10 +251,14 @@ def grads_tab(run: Run) -> None:
     latest = "after training" if trained else "at initialisation"
     if c["bptt_steps"]:
         cut = inside.grad_flow(models[latest], X, Y, bptt_steps=c["bptt_steps"], **kw)
-        curves[f"{latest}, truncated every {c['bptt_steps']} steps"] = cut.norms
+        name = f"{latest}, truncated every {c['bptt_steps']} steps"
+        curves[name] = cut.norms
+        styles[name] = dict(color=styles[latest]["color"], dash="dot", width=3)
     clipped = inside.grad_flow(models[latest], X, Y, clip=c["clip"], **kw)
     if c["clip"] and clipped.clip_factor < 1:
-        curves[f"{latest}, after clipping at {c['clip']:g}"] = clipped.clipped
+        name = f"{latest}, after clipping at {c['clip']:g}"
+        curves[name] = clipped.clipped
+        styles[name] = dict(color=styles[latest]["color"], dash="dash")
     st.plotly_chart(views.grad_flow_chart(curves, styles), key="inside_grad_flow",
                     width="stretch")
     cols = st.columns(len(flows) + 1)

@@ -44,14 +44,15 @@ def step_formulas(stages, show_weights: bool = True) -> list[str]:
     With show_weights the matrices are written out (cut to SHOW×SHOW when big)."""
     W = stages.weights
     f = act_name(stages.activation)
-    if show_weights:
-        a = (f"a_t = W_{{xh}}x_t + W_{{hh}}h_{{t-1}} + b_h = {matrix(W['W_xh'])}{matrix(stages.x)}"
-             f" + {matrix(W['W_hh'])}{matrix(stages.h_prev)} + {matrix(stages.b_h)}")
-    else:
-        a = "a_t = W_{xh}x_t + W_{hh}h_{t-1} + b_h"
-    lines = [a + f" = {matrix(stages.input_part)} + {matrix(stages.recurrent_part)} + "
-                 f"{matrix(stages.b_h)} = {matrix(stages.a)}",
-             f"h_t = {f}(a_t) = {f}\\left({matrix(stages.a)}\\right) = {matrix(stages.h)}"]
+    lines = []
+    if show_weights:  # each product on its own line, then their sum
+        lines += [f"W_{{xh}}x_t = {matrix(W['W_xh'])}{matrix(stages.x)} = "
+                  f"{matrix(stages.input_part)}",
+                  f"W_{{hh}}h_{{t-1}} = {matrix(W['W_hh'])}{matrix(stages.h_prev)} = "
+                  f"{matrix(stages.recurrent_part)}"]
+    lines += [f"a_t = W_{{xh}}x_t + W_{{hh}}h_{{t-1}} + b_h = {matrix(stages.input_part)} + "
+              f"{matrix(stages.recurrent_part)} + {matrix(stages.b_h)} = {matrix(stages.a)}",
+              f"h_t = {f}(a_t) = {f}\\left({matrix(stages.a)}\\right) = {matrix(stages.h)}"]
     if stages.y is not None:
         w_hy = matrix(W["W_hy"]) if show_weights else "W_{hy}"
         b_y = matrix(W["b_y"]) if show_weights else "b_y"
@@ -84,8 +85,8 @@ def outputs_chart(outputs: dict[str, np.ndarray], targets: np.ndarray | None,
     """The output y_t at every step (name -> (T,)), with the window's inputs and targets."""
     fig = go.Figure()
     t = np.arange(len(inputs))
-    fig.add_scatter(x=t, y=inputs, name="input x_t", mode="lines+markers",
-                    line=dict(color=COLORS["actual"], width=1), marker=dict(size=4))
+    fig.add_scatter(x=t, y=inputs, name="input x_t", mode="lines",
+                    line=dict(color=COLORS["actual"], width=1.5, dash="dot"))
     if targets is not None:
         fig.add_scatter(x=t[-len(targets):], y=targets, name="target", mode="markers",
                         marker=dict(color=COLORS["actual"], symbol="x", size=9))
