@@ -17,12 +17,15 @@ from ui import state
 
 DATA_KEY = "series_key"  # the settings the loaded series came from
 UPLOAD = "upload_bytes"  # (bytes, file name, digest) of the last upload, so a rerun can re-parse
+AUTOLOAD = "autoload_tried"  # the settings an automatic first load was tried with
 UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing-value rule)
 
 
 def current_series() -> SeriesData | None:
-    """The loaded series; on a session's first call, the configured source is loaded."""
-    if state.SERIES not in st.session_state:
+    """The loaded series; with none yet, the configured source is loaded (one try per setting,
+    so an unreachable service is not asked again on every page)."""
+    if state.SERIES not in st.session_state and st.session_state.get(AUTOLOAD) != _key():
+        st.session_state[AUTOLOAD] = _key()
         load(quiet=True)
     return st.session_state.get(state.SERIES)
 
