@@ -40,11 +40,18 @@ class Engine:
                  client=None, note: str = ""):
         self.executor = executor
         self.name = name
-        self.n_workers = n_workers
+        self._n_workers = n_workers
         self.address = address
         self.client = client  # the Dask Client, kept so close() can release it
         self.note = note
         self.max_in_flight = None if client is not None else n_workers + 1
+
+    @property
+    def n_workers(self) -> int:
+        """Runs that can execute at once; a Dask cluster's count follows workers joining."""
+        if self.client is not None:
+            return sum(self.client.nthreads().values())
+        return self._n_workers
 
     def describe(self) -> str:
         """One line for the page, e.g. 'dask at tcp://127.0.0.1:8786, 4 workers'."""
@@ -105,7 +112,7 @@ def dask_engine(address: str, *, timeout: float = CONNECT_TIMEOUT) -> Engine:
     # pure=False: every submission is its own task, so cancelling one visitor's sweep can
     # never cancel an identical run that another visitor submitted.
     executor = client.get_executor(pure=False)
-    n = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    n = sum(client.nthreads().values())
     note = "" if n else "The Dask scheduler has no workers yet: runs wait until one joins."
     return Engine(executor, "dask", n_workers=n, address=address, client=client, note=note)
 

@@ -119,7 +119,8 @@ def test_real_scheduler_and_worker_processes_run_a_sweep_by_address(series, tmp_
              "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"], **common))
         engine = get_engine(address, timeout=60)
         engine.client.wait_for_workers(2, timeout=120)
-        assert engine.name == "dask" and engine.address == address
+        assert engine.name == "dask" and engine.address == address and engine.n_workers == 2
+        assert engine.max_in_flight is None  # Dask gets the whole sweep; its scheduler queues it
         grid = expand_grid(BASE, windows=[6, 8], hidden=[4], lrs=[0.01], seeds=[0, 1])
         with run_sweep(engine, series, grid) as sweep:
             rows = {c: without_timing(r) for c, r in sweep}
