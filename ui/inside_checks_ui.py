@@ -100,8 +100,11 @@ def leakage_tab(run: Run) -> None:
                        help="Both variants train this long from the same seed; few is enough.")
     on = st.toggle("Fit the scaler on all the data (the mistake)", key="inside_leak",
                    help="Trains twice, honest and leaky, and compares their test errors.")
+    hint = ("use a series that trends upward (x·sin(x) or a stock): the test values leave the "
+            "training range, and the two variants differ most.")
     if not on:
         st.caption("Turn the toggle on to train both variants and compare.")
+        try_this(hint)
         return
     token = (run.cfg, epochs, id(run.prepared.values))
     kept = st.session_state.get(LEAKAGE)
@@ -129,8 +132,12 @@ def leakage_tab(run: Run) -> None:
     st.caption(f"Here the leaky variant's RNN test RMSE is {better} ({leaky:.4g} against "
                f"{honest:.4g}). Even when it looks better, that number is not a forecast "
                "anyone could have made.")
-    try_this("use a series that trends upward (x·sin(x) or a stock): the test values leave "
-             "the training range, and the two variants differ most.")
+    ends = {name: sc.inverse_transform([[0.0], [1.0]])[:, 0]
+            for name, sc in (("right", result.honest_scaler), ("leaky", result.leaky_scaler))}
+    st.caption("The values each scaler maps to 0 and to 1: right "
+               f"{ends['right'][0]:.4g} and {ends['right'][1]:.4g}, leaky "
+               f"{ends['leaky'][0]:.4g} and {ends['leaky'][1]:.4g}.")
+    try_this(hint)
 
 
 # ----- flat line -------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ states, the gradients through time. Each function draws one tab; rnn_core.inside
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from rnn_core import inside
@@ -268,6 +267,10 @@ def grads_tab(run: Run) -> None:
     if c["clip"]:
         cols[-1].metric("Clipping multiplies the gradient by", f"{clipped.clip_factor:.3g}",
                         help="min(1, threshold ÷ gradient norm): every step alike.")
+    if run.cfg.task == "blocks":
+        st.caption(f"The x-blocks task trains with k1 = 1 and k2 = {run.cfg.window}: after every "
+                   f"block it backpropagates through the last {run.cfg.window} blocks, so "
+                   "the window length here plays the part of k2.")
     st.caption("Truncation leaves gaps: no gradient reaches the steps it cuts off. Clipping "
                "shifts the whole curve down by one factor, so it stops explosions but cannot "
                "bring back a gradient that has already vanished.")
