@@ -1,9 +1,8 @@
 """Sweeps: train a grid of configurations (and several seeds of each) in parallel.
 
     configs = expand_grid(cfg, windows=[10, 20], hidden=[5, 20], lrs=[0.01], seeds=[0, 1, 2])
-    sweep = run_sweep(engine.executor, series, configs)
-    rows = [(cfg, result) for cfg, result in sweep]     # in the order runs finish
-    summary = summarise(results_table(rows))            # mean ± std over seeds, best config
+    rows = list(run_sweep(engine, series, configs))  # (cfg, result) in the order runs finish
+    summary = summarise(results_table(rows))         # mean ± std over seeds, best config
 
 Each run is `run_config(series, cfg)`: a pure function of the series and the config, seed
 included, so the same config gives bit-identical numbers in this process, in a loky worker or on
@@ -36,13 +35,18 @@ Row = tuple[LabConfig, dict]
 
 def _values(name: str, values, kind: type) -> list:
     """A grid axis as a list of distinct values of one type, in the order given."""
+    if isinstance(values, (str, int, float)):  # one value given on its own
+        values = [values]
     values = list(values) if values is not None else []
     if not values:
         raise ValueError(f"Choose at least one value for {name}.")
     try:
         cast = [kind(v) for v in values]
+        if kind is int and any(c != float(v) for c, v in zip(cast, values)):
+            raise ValueError  # int(2.5) would silently give 2
     except (TypeError, ValueError):
-        raise ValueError(f"The {name} values must be {kind.__name__}s, got {values!r}") from None
+        what = {int: "whole numbers", float: "numbers", str: "names"}[kind]
+        raise ValueError(f"The {name} must be {what}, got {values!r}") from None
     return list(dict.fromkeys(cast))  # drop repeats, keep order
 
 
@@ -57,17 +61,16 @@ def expand_grid(base_cfg: LabConfig, *, windows, hidden, lrs, activations=None, 
     Raises ValueError for an empty axis, a value out of bounds, a window longer than the data,
     or more than MAX_RUNS runs.
     """
-    axes = {
-        "seed": _values("seeds", seeds, int),
-        "window": _values("windows", windows, int),
-        "n_hidden": _values("hidden units", hidden, int),
-        "lr": _values("learning rates", lrs, float),
-        "activation": _values("activations", activations or [base_cfg.activation], str),
-        "optimizer": _values("optimizers", optimizers or [base_cfg.optimizer], str),
+    given = {  # field -> (plain name, values, type); seeds first so they vary slowest
+        "seed": ("seeds", seeds, int), "window": ("windows", windows, int),
+        "n_hidden": ("hidden sizes", hidden, int), "lr": ("learning rates", lrs, float),
+        "activation": ("activations", activations or base_cfg.activation, str),
+        "optimizer": ("optimizers", optimizers or base_cfg.optimizer, str),
     }
+    axes = {field: _values(*spec) for field, spec in given.items()}
     n_runs = int(np.prod([len(v) for v in axes.values()]))
     if n_runs > MAX_RUNS:
-        sizes = " × ".join(f"{len(v)} {k}" for k, v in axes.items())
+        sizes = " × ".join(f"{len(axes[f])} {given[f][0]}" for f in axes)
         raise ValueError(f"This grid has {n_runs} runs ({sizes}); one sweep may have at most "
                          f"{MAX_RUNS}. Remove some values or seeds.")
     if n_points is None and base_cfg.source == "synthetic":
@@ -121,9 +124,8 @@ def _as_finished(feeder: Feeder, on_result, should_stop) -> Iterator[Row]:
                 yield cfg, result
             if should_stop is not None and should_stop():
                 return
-        if feeder.error is not None:
-            raise RuntimeError("The engine stopped accepting runs; the sweep is incomplete.") \
-                from feeder.error
+        if feeder.error is not None:  # a refill was refused, e.g. the engine was shut down
+            raise RuntimeError("The engine stopped accepting runs mid-sweep.") from feeder.error
     finally:
         feeder.close()
 
@@ -154,9 +156,13 @@ class Sweep:
         return next(self._results)
 
     def close(self) -> None:
-        """Stop: cancel every run not yet finished (running loky tasks end on their own)."""
-        self._results.close()
+        """Stop: cancel every run not yet started. Safe from another thread (a Stop button)
+        while a loop is iterating: that loop then ends after the runs already running."""
         self._feeder.close()  # also when iteration never started (then `finally` never ran)
+        try:
+            self._results.close()
+        except ValueError:  # "generator already executing": the other thread's loop ends
+            pass
 
     def unfinished(self) -> list[Future]:
         """Runs neither finished nor cancelled (right after close(): those already running)."""
@@ -169,7 +175,7 @@ class Sweep:
         self.close()
 
     def __del__(self) -> None:
-        if "_feeder" in self.__dict__:
+        if "_feeder" in self.__dict__:  # Feeder() may have raised in __init__
             self._feeder.close()
 
 
@@ -193,11 +199,6 @@ def run_sweep(executor: Executor | Engine, series: pd.Series, configs, *,
                  max_in_flight=max_in_flight)
 
 
-def _scalars(result: dict) -> dict:
-    """The plain numbers of a run's result (lists such as test_rnn are left out)."""
-    return {k: v for k, v in result.items() if isinstance(v, (int, float, np.number))}
-
-
 def results_table(rows) -> pd.DataFrame:
     """One row per run: the swept settings (SWEPT), then every scalar metric, then `error`.
 
@@ -205,7 +206,8 @@ def results_table(rows) -> pd.DataFrame:
     and its message in `error` ("" for runs that worked). Sorted by the settings, so the table
     does not depend on the order in which runs finished.
     """
-    records = [{**{name: getattr(cfg, name) for name in SWEPT}, **_scalars(result),
+    records = [{**{name: getattr(cfg, name) for name in SWEPT},
+                **{k: v for k, v in result.items() if isinstance(v, (int, float))},  # no lists
                 "error": result.get("error", "")} for cfg, result in rows]
     if not records:
         raise ValueError("No finished runs yet: there is nothing to tabulate.")
@@ -247,8 +249,8 @@ def summarise(df: pd.DataFrame, *, by: str = "val_rnn_rmse") -> Summary:
     table = table.reindex(configs)  # configurations where every seed failed stay, as NaN
     table["n_seeds"] = table["n_seeds"].fillna(0).astype(int)
     table["n_failed"] = failed.groupby([df[k] for k in keys], sort=False).sum().reindex(configs)
-    table = table.reset_index()
-    table = table.sort_values(["n_failed", f"{by}_mean"], kind="stable", ignore_index=True)
+    table = table.reset_index().sort_values(["n_failed", f"{by}_mean"], kind="stable",
+                                            ignore_index=True)
     ok = table[f"{by}_mean"].notna()
     best = table[ok].iloc[0].to_dict() if ok.any() else None
     return Summary(table, best, by)
@@ -257,19 +259,17 @@ def summarise(df: pd.DataFrame, *, by: str = "val_rnn_rmse") -> Summary:
 def best_pivot(table: pd.DataFrame, index: str, columns: str, value: str) -> pd.DataFrame:
     """A heatmap grid from a Summary table: `index` x `columns`, each cell the lowest `value`
     over the other settings (e.g. window x n_hidden of val_rnn_rmse_mean)."""
-    for name in (index, columns, value):
-        if name not in table.columns:
-            raise ValueError(f"The summary table has no column {name!r}.")
+    if missing := [n for n in (index, columns, value) if n not in table.columns]:
+        raise ValueError(f"The summary table has no column {missing[0]!r}.")
     return table.pivot_table(index=index, columns=columns, values=value, aggfunc="min")
 
 
 @dataclass
 class SeedSpread:
-    """One configuration trained with several seeds (for the Compare page's bands).
-
-    seeds: (S,); test: (S, n_test) the RNN's one-step test predictions in the data's units;
-    extrapolation: (S, horizon) its free-running forecast past the end; table: results_table of
-    the runs. A failed seed's rows are NaN (its message is in table.error)."""
+    """One configuration trained with several seeds (the Compare page's bands). seeds: (S,);
+    test: (S, n_test) the RNN's one-step test predictions in the data's units; extrapolation:
+    (S, horizon) its free-running forecast past the end; table: results_table of the runs.
+    A failed seed's rows are NaN (its message is in table.error)."""
 
     seeds: np.ndarray
     test: np.ndarray
@@ -283,7 +283,7 @@ def seed_spread(executor: Executor | Engine, series: pd.Series, cfg: LabConfig, 
     seeds = _values("seeds", seeds, int)
     if len(seeds) > MAX_RUNS:
         raise ValueError(f"{len(seeds)} seeds is too many: use at most {MAX_RUNS}.")
-    configs = [validated(cfg.replace(seed=s)) for s in seeds]
+    configs = [validated(cfg.replace(seed=s)) for s in seeds]  # checks every seed's bounds
     with run_sweep(executor, series, configs, should_stop=should_stop) as sweep:
         by_seed = {c.seed: r for c, r in sweep}
     if len(by_seed) < len(seeds):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
+import threading
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,8 @@ def test_grid_drops_repeated_values():
 @pytest.mark.parametrize("changes, words", [
     (dict(windows=[]), "at least one value for windows"),
     (dict(seeds=[]), "at least one value for seeds"),
-    (dict(lrs=["fast"]), "learning rates"),
+    (dict(lrs=["fast"]), "learning rates must be numbers"),
+    (dict(windows=[2.5]), "windows must be whole numbers"),
     (dict(activations=["sigmoid"]), "Activation"),
     (dict(lrs=[0.0]), "Learning rate"),
     (dict(windows=[200]), "Window 200 does not fit the data"),
@@ -159,6 +161,30 @@ def test_should_stop_ends_the_sweep_and_submits_no_more(engine, series):
     assert [c for c, _ in rows] == seen and 2 <= len(rows) < len(grid)
     cf.wait(sweep.unfinished())
     assert len(sweep.futures) <= len(rows) + 2 * engine.max_in_flight < len(grid)
+
+
+@pytest.mark.parametrize("when", ["while the sweep waits for runs", "between two results"])
+def test_a_stop_button_in_another_thread_ends_a_loop_that_is_iterating(engine, series, when):
+    grid = expand_grid(BASE, windows=[6, 8], hidden=[4, 5, 6], lrs=[0.01], seeds=range(4))
+    holder = []
+
+    def stop_from_another_thread(*_):
+        stopper = threading.Thread(target=holder[0].close)
+        stopper.start()
+        stopper.join()
+
+    # on_result runs inside the sweep's generator: a close() then meets a running generator.
+    inside = when == "while the sweep waits for runs"
+    sweep = run_sweep(engine, series, grid, on_result=stop_from_another_thread if inside else None)
+    holder.append(sweep)
+    rows = []
+    for cfg, _ in sweep:
+        rows.append(cfg)
+        if not inside and len(rows) == 1:
+            stop_from_another_thread()
+    assert 1 <= len(rows) <= 1 + 2 * engine.max_in_flight < len(grid)
+    cf.wait(sweep.unfinished())
+    assert len(sweep.futures) <= 1 + 2 * engine.max_in_flight
 
 
 def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(engine, series):
