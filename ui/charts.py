@@ -16,7 +16,7 @@ PART_NAME = {"train": "training", "val": "validation", "test": "test"}
 HEIGHT = 380
 
 
-def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "",
+def styled(fig: go.Figure, title: str, x_title: str = "", y_title: str = "",
             height: int = HEIGHT) -> go.Figure:
     fig.update_layout(title=title, height=height, margin=dict(l=50, r=20, t=50, b=40),
                       xaxis_title=x_title, yaxis_title=y_title, uirevision=title,
@@ -36,7 +36,7 @@ def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units:
     fig = go.Figure(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines",
                                name=values.name or "series", line=dict(color=COLORS["actual"])))
     shade_parts(fig, bounds)
-    return _layout(fig, title, y_title=units)
+    return styled(fig, title, y_title=units)
 
 
 def loss_chart(histories: dict[str, object], log_y: bool = True, epochs: int | None = None) -> go.Figure:
@@ -58,7 +58,7 @@ def loss_chart(histories: dict[str, object], log_y: bool = True, epochs: int | N
     fig.update_yaxes(type="log" if log_y else "linear")
     if epochs:
         fig.update_xaxes(range=[0.5, epochs + 0.5])
-    return _layout(fig, "Loss (mean squared error, scaled units)", "epoch", "loss")
+    return styled(fig, "Loss (mean squared error, scaled units)", "epoch", "loss")
 
 
 def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) -> go.Figure:
@@ -72,7 +72,7 @@ def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) 
                             line=dict(color=COLORS[name], width=1.5,
                                       dash="dot" if name == "Persistence" else None))
     shade_parts(fig, bounds)
-    return _layout(fig, "One-step predictions (each window made of real data)", y_title=units)
+    return styled(fig, "One-step predictions (each window made of real data)", y_title=units)
 
 
 def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame, free_run: pd.DataFrame,
@@ -94,7 +94,7 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame, free_run: pd
         _add_bands(fig, extrapolation.index, bands)
     if len(free_run):
         shade_parts(fig, {"test": (free_run.index[0], history.index[-1])})
-    return _layout(fig, "Forecasts fed with their own predictions", y_title=units)
+    return styled(fig, "Forecasts fed with their own predictions", y_title=units)
 
 
 def _add_bands(fig: go.Figure, x, bands: dict[str, np.ndarray]) -> None:
@@ -120,7 +120,7 @@ def horizon_chart(errors: pd.DataFrame, units: str) -> go.Figure:
         fig.add_scatter(x=errors.index, y=errors[name], name=name, mode="lines+markers",
                         line=dict(color=COLORS.get(name)))
     fig.update_xaxes(type="log", tickvals=list(errors.index))
-    return _layout(fig, "Error against steps ahead (test part)", "steps ahead",
+    return styled(fig, "Error against steps ahead (test part)", "steps ahead",
                    f"RMSE ({units})" if units else "RMSE")
 
 
@@ -131,14 +131,14 @@ def gradient_norm_chart(curves: dict[str, np.ndarray], title: str) -> go.Figure:
         back = np.arange(len(norms))
         fig.add_scatter(x=back, y=np.asarray(norms)[::-1], name=name, mode="lines+markers")
     fig.update_yaxes(type="log", exponentformat="power")
-    return _layout(fig, title, "steps back from the last output", "‖∂L/∂hₜ‖")
+    return styled(fig, title, "steps back from the last output", "‖∂L/∂hₜ‖")
 
 
 def heatmap(z: np.ndarray, title: str, x_title: str, y_title: str, zmid: float | None = 0.0,
             colorscale: str = "RdBu", height: int = 320) -> go.Figure:
     """z: (rows, cols) drawn with rows on the y axis."""
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmid=zmid, reversescale=True))
-    return _layout(fig, title, x_title, y_title, height=height)
+    return styled(fig, title, x_title, y_title, height=height)
 
 
 def lines_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str,
@@ -149,4 +149,4 @@ def lines_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str,
                         line=dict(color=COLORS.get(str(name))))
     if log_y:
         fig.update_yaxes(type="log")
-    return _layout(fig, title, x_title, y_title)
+    return styled(fig, title, x_title, y_title)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts import COLORS, _layout, heatmap
+from ui.charts import COLORS, styled, heatmap
 
 INIT_COLOR = "#868e96"  # the model at initialisation, grey beside the trained RNN's blue
 SHOW = 4  # entries of a big matrix shown before the dots
@@ -94,7 +94,7 @@ def outputs_chart(outputs: dict[str, np.ndarray], targets: np.ndarray | None,
         color = INIT_COLOR if "initial" in name else COLORS["RNN"]
         fig.add_scatter(x=t, y=y, name=name, mode="lines+markers", line=dict(color=color),
                         marker=dict(size=5))
-    return _layout(fig, "Output y_t at every step (scaled units)", "time step t", "value")
+    return styled(fig, "Output y_t at every step (scaled units)", "time step t", "value")
 
 
 def _positive(norms: np.ndarray) -> list:
@@ -112,7 +112,7 @@ def grad_flow_chart(curves: dict[str, np.ndarray], styles: dict[str, dict] | Non
                         mode="lines+markers", marker=dict(size=4),
                         line=(styles or {}).get(name, {}))
     fig.update_yaxes(type="log", exponentformat="power")
-    return _layout(fig, title, "steps back from the loss", "‖∂L/∂hₜ‖")
+    return styled(fig, title, "steps back from the loss", "‖∂L/∂hₜ‖")
 
 
 def epoch_grad_chart(grad_norm: list[float], clip: float) -> go.Figure:
@@ -124,7 +124,7 @@ def epoch_grad_chart(grad_norm: list[float], clip: float) -> go.Figure:
         fig.add_hline(y=clip, line_dash="dash", line_color="#e03131",
                       annotation_text=f"clipping threshold {clip:g}")
     fig.update_yaxes(type="log", exponentformat="power")
-    return _layout(fig, "Gradient norm per epoch (last training run)", "epoch",
+    return styled(fig, "Gradient norm per epoch (last training run)", "epoch",
                    "mean ‖gradient‖ before clipping")
 
 
@@ -137,7 +137,7 @@ def free_run_chart(steps: pd.DataFrame, units: str) -> go.Figure:
     for name, line in styles.items():
         fig.add_scatter(x=steps.index, y=steps[name], name=name, mode="lines+markers",
                         line=line, marker=dict(size=4))
-    return _layout(fig, "Same model, two ways of feeding it", y_title=units)
+    return styled(fig, "Same model, two ways of feeding it", y_title=units)
 
 
 def horizon_error_chart(steps: pd.DataFrame, by_horizon: pd.DataFrame, units: str) -> go.Figure:
@@ -153,5 +153,5 @@ def horizon_error_chart(steps: pd.DataFrame, by_horizon: pd.DataFrame, units: st
     fig.add_scatter(x=by_horizon.index, y=by_horizon["teacher forcing"], mode="lines",
                     name="teacher forcing, RMSE over every start",
                     line=dict(color=COLORS["RNN"], dash="dot"))
-    return _layout(fig, "Error against steps ahead", "steps ahead",
+    return styled(fig, "Error against steps ahead", "steps ahead",
                    f"error ({units})" if units else "error")

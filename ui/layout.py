@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from rnn_core.sources.series import describe
-from ui import state
+from ui import data, state
 
 _ROOT = Path(__file__).resolve().parent.parent
 PAGES = (
@@ -48,7 +48,7 @@ def link(path: str, label: str, icon: str, where=st) -> None:
 
 def _status() -> None:
     """Where the student is: the data loaded and the model trained, in two lines."""
-    series = st.session_state.get(state.SERIES)
+    series = data.current_series()
     if series is None:
         st.caption("No data loaded yet: start on the **Data** page.")
     else:

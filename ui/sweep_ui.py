@@ -18,7 +18,7 @@ import streamlit as st
 from rnn_core.config import LabConfig, compute_cost, parse_values
 from rnn_core.sweep import expand_grid, results_table, run_sweep, summarise
 from ui import state
-from ui.charts import COLORS, _layout
+from ui.charts import COLORS, styled
 from ui.engine import engine
 
 ROWS = "sweep_rows"  # list of (cfg, result) of the last sweep, filled as runs finish
@@ -150,7 +150,7 @@ def heatmaps(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
             colorbar=dict(title="RMSE") if col == 2 else None, showscale=col == 2), 1, col)
         fig.update_xaxes(title_text="hidden units", type="category", row=1, col=col)
         fig.update_yaxes(title_text="window", type="category", row=1, col=col)
-    return _layout(fig, f"Validation RMSE (mean over seeds; white = persistence, "
+    return styled(fig, f"Validation RMSE (mean over seeds; white = persistence, "
                         f"{persistence:.3g})")
 
 
@@ -167,7 +167,7 @@ def spread_chart(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
     fig.add_hline(y=persistence, line_dash="dot", line_color=COLORS["Persistence"],
                   annotation_text="persistence")
     fig.update_yaxes(type="log")
-    return _layout(fig, "Validation RMSE per setting (bars: mean, whiskers: std over seeds)",
+    return styled(fig, "Validation RMSE per setting (bars: mean, whiskers: std over seeds)",
                    "", "RMSE")
 
 
