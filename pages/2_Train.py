@@ -11,7 +11,8 @@ st.caption("The RNN reads each window one step at a time; the MLP sees the whole
 
 with st.expander("Settings", expanded=not st.session_state.get(training.TRAINING)):
     st.markdown("**Problem**")
-    controls.controls(["task", "window", "block", "scaler"], columns=4)
+    blocks = ["block"] if state.cfg().task == "blocks" else []  # block size: that task only
+    controls.controls(["task", "window", *blocks, "scaler"], columns=4)
     st.markdown("**Model**")
     controls.controls(["n_hidden", "n_layers", "activation", "mlp_hidden"], columns=4)
     st.markdown("**Training**")
