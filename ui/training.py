@@ -86,10 +86,20 @@ def on_step() -> None:
         if run is None:
             return
         _install(run)
+        fresh = True
+    else:
+        fresh = False
+    work = run.snapshot()  # the step trains a copy, so a divergence cannot damage `run`
     try:
-        run.train(1)
+        work.train(1)
     except TrainingDiverged as err:
-        _diverged(err)
+        if fresh:
+            _diverged(err)
+        else:  # continuing: the run as it was before this step is the last good model
+            state.flash("error", f"{err} This step was undone; your model keeps its "
+                                 f"{run.epochs_done} epochs, and your data is unchanged.")
+        return
+    st.session_state[state.RUN] = work
 
 
 def on_reset() -> None:
