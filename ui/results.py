@@ -24,12 +24,12 @@ def true_curve(run: Run):
 
 def evaluation(run: Run) -> Evaluation:
     """Evaluate `run` once per (run, epochs trained); later page runs reuse the tables."""
-    token = (id(run), run.epochs_done)
+    # keep the run itself, not id(run): a freed run's id can be reused by a newer run
     cached = st.session_state.get(state.EVALUATION)
-    if cached is None or cached[0] != token:
-        cached = (token, evaluate(run, true_curve(run)))
+    if cached is None or cached[0] is not run or cached[1] != run.epochs_done:
+        cached = (run, run.epochs_done, evaluate(run, true_curve(run)))
         st.session_state[state.EVALUATION] = cached
-    return cached[1]
+    return cached[2]
 
 
 def model_file(run: Run) -> bytes:
