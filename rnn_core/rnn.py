@@ -174,7 +174,6 @@ class RNN:
             names = layer_names(layer)
             W_xh, W_hh = self._params[names[0]], self._params[names[1]]
             Hs = states[layer]
-            dact = self._act_grad(Hs)              # act'(a_t) for every step     (T, N, H)
             dA = np.empty_like(Hs)                 # dL/da_t for every step       (T, N, H)
             keep = keep_dh and layer == self.n_layers - 1   # record dL/dh_t of the top layer
             if keep:
@@ -184,7 +183,7 @@ class RNN:
                 dh = dH_in[t] + dh_next           # dL/dh_t = from above (output) + from a_{t+1}
                 if keep:
                     dh_kept[t] = dh
-                np.multiply(dh, dact[t], out=dA[t])  # dL/da_t = dL/dh_t * act'(a_t)
+                np.multiply(dh, self._act_grad(Hs[t]), out=dA[t])  # dL/da_t = dL/dh_t * act'(a_t)
                 if bptt_steps and t % bptt_steps == 0:
                     dh_next = 0.0                 # truncation: h_{t-1} held constant
                 else:
