@@ -11,6 +11,7 @@ sweeps and seed spreads.
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -146,6 +147,7 @@ class Run:
         cfg = prepared.cfg
         self.cfg = cfg
         self.prepared = prepared
+        self.uid = uuid.uuid4().hex  # names this run (and its snapshots) in caches; id() is reused
         n_in = prepared.n_in
         self.rnn = RNN(n_in, cfg.n_hidden, n_in, activation=cfg.activation,
                        n_layers=cfg.n_layers, seed=cfg.seed)

@@ -237,3 +237,18 @@ def test_a_bad_upload_is_explained_and_the_previous_data_kept(raw, fragment):
     shown = texts(at).lower()
     assert fragment in shown, shown
     assert at.session_state["series"] is before
+
+
+def test_seed_bands_shade_the_spread_of_several_seeds():
+    at = train_short()
+    at.switch_page("pages/3_Compare.py").run()
+    at.toggle(key="bands_on").set_value(True).run()
+    at.slider(key="bands_n").set_value(3).run()
+    assert not page_errors(at), page_errors(at)
+    forecast = next(figure(at, i) for i in range(len(at.get("plotly_chart")))
+                    if any(t.get("name") == "RNN extrapolation" for t in figure(at, i)["data"]))
+    band = [t for t in forecast["data"] if t.get("name") == "RNN spread over seeds"]
+    assert len(band) == 1 and band[0]["fill"] == "tonexty"
+    runs = at.session_state["seed_bands"][3]["RNN"]
+    assert runs.shape == (3, at.session_state["cfg"].horizon)
+    assert np.ptp(runs, axis=0).max() > 0  # different seeds really differ

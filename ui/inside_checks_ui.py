@@ -19,7 +19,7 @@ LEAKAGE = "inside_leakage"  # (token, Leakage) of the last leakage comparison
 
 
 def _token(run: Run) -> tuple:
-    return (id(run), run.epochs_done)
+    return (run.uid, run.epochs_done)
 
 
 # ----- teacher forcing vs free running ---------------------------------------------------------

@@ -10,7 +10,7 @@ from rnn_core.experiment import Run
 from rnn_core.sweep import seed_spread
 from ui.engine import engine
 
-BANDS = "seed_bands"  # (run token, n_seeds, {"RNN": (n_seeds, horizon)})
+BANDS = "seed_bands"  # (run, epochs, n_seeds, {"RNN": (n_seeds, horizon)})
 
 
 def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
@@ -23,10 +23,10 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
                            help="How many seeds (seed, seed+1, …) to train.")
     if not on:
         return None
-    token = (id(run), run.epochs_done, n_seeds)
     cached = st.session_state.get(BANDS)
-    if cached is not None and cached[0] == token:
-        return cached[1]
+    # keyed on the run object itself: an id() can be reused by a newer run
+    if cached is not None and cached[0] is run and cached[1:3] == (run.epochs_done, n_seeds):
+        return cached[3]
     series = pd.Series(run.prepared.values, index=run.prepared.index)
     seeds = [run.cfg.seed + k for k in range(n_seeds)]
     eng = engine()
@@ -37,5 +37,5 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
         st.warning(f"The seed spread could not be computed: {err}")
         return None
     bands = {"RNN": spread.extrapolation}  # (n_seeds, horizon)
-    st.session_state[BANDS] = (token, bands)
+    st.session_state[BANDS] = (run, run.epochs_done, n_seeds, bands)
     return bands

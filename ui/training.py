@@ -146,7 +146,7 @@ def draw(chart_slot, progress_slot, run: Run, log_y: bool, started: float | None
     progress_slot.progress(min(done / max(target, 1), 1.0), text=text)
     fig = charts.loss_chart({"RNN": run.rnn_history, "MLP": run.mlp_history}, log_y=log_y,
                             epochs=max(target, done))
-    chart_slot.plotly_chart(fig, key=f"loss_{id(run)}_{done}_{draw_id}", width="stretch")
+    chart_slot.plotly_chart(fig, key=f"loss_{run.uid}_{done}_{draw_id}", width="stretch")
 
 
 def live_loop(chart_slot, progress_slot, log_y: bool) -> None:
