@@ -2,12 +2,16 @@
 
 import streamlit as st
 
-from ui import controls, layout, state, training
+from ui import controls, layout, model_upload, state, training
 
 layout.page_setup("Train", "🏋️")
 st.title("🏋️ Train")
 st.caption("The RNN reads each window one step at a time; the MLP sees the whole window at "
            "once. Both learn from the same windows with the same optimizer.")
+
+with st.expander("Load a trained model (.npz)"):
+    model_upload.model_uploader()
+state.show_flash()
 
 with st.expander("Settings", expanded=not st.session_state.get(training.TRAINING)):
     st.markdown("**Problem**")

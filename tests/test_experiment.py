@@ -191,3 +191,26 @@ def test_run_config_is_deterministic():
     a.pop("seconds"), b.pop("seconds")
     assert a == b
     assert a["RNN_RMSE"] > 0 and np.isfinite(a["val_rnn_rmse"])
+
+
+def test_a_model_file_restores_only_on_the_data_it_was_trained_on():
+    import io
+
+    from rnn_core.io import ModelFileError, load_model, save_model
+    from rnn_core.restore import restore_run, run_file_config
+
+    run = Run(prepare(xsinx(), SMALL))
+    run.train(2)
+    buffer = io.BytesIO()
+    save_model(buffer, run.rnn, scaler=run.prepared.scaler, config=run_file_config(run))
+    loaded = load_model(io.BytesIO(buffer.getvalue()))
+    back = restore_run(loaded, xsinx())
+    assert back.rnn_history.train_loss == run.rnn_history.train_loss
+    np.testing.assert_array_equal(back.rnn.predict(back.prepared.windows["test"].X),
+                                  run.rnn.predict(run.prepared.windows["test"].X))
+    with pytest.raises(ValueError, match="other data"):
+        restore_run(loaded, xsinx() * 3.0)
+    bare = io.BytesIO()
+    save_model(bare, run.rnn)  # a model file without the app's settings
+    with pytest.raises(ModelFileError, match="no RNN Lab settings"):
+        restore_run(load_model(io.BytesIO(bare.getvalue())), xsinx())

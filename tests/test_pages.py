@@ -252,3 +252,43 @@ def test_seed_bands_shade_the_spread_of_several_seeds():
     runs = at.session_state["seed_bands"][3]["RNN"]
     assert runs.shape == (3, at.session_state["cfg"].horizon)
     assert np.ptp(runs, axis=0).max() > 0  # different seeds really differ
+
+
+# --- model files ------------------------------------------------------------------------------
+
+def test_a_downloaded_model_file_restores_the_run_on_the_train_page():
+    import io as _io
+
+    from rnn_core.io import save_model
+    from rnn_core.restore import run_file_config
+
+    at = train_short({"seed": "3"})
+    original = at.session_state["run"]
+    buffer = _io.BytesIO()
+    save_model(buffer, original.rnn, scaler=original.prepared.scaler,
+               config=run_file_config(original))
+    fresh = open_page("pages/2_Train.py")
+    fresh.session_state["model_file"] = ("model.npz", buffer.getvalue())  # as the uploader does
+    fresh.run()
+    assert not page_errors(fresh)
+    restored = fresh.session_state["run"]
+    assert restored.cfg == original.cfg and restored.epochs_done == original.epochs_done
+    for name, value in original.rnn.params.items():
+        np.testing.assert_array_equal(restored.rnn.params[name], value)
+    for name, value in original.mlp.params.items():  # the baseline is retrained identically
+        np.testing.assert_array_equal(restored.mlp.params[name], value)
+    assert "Loaded model.npz" in texts(fresh)
+
+
+@pytest.mark.parametrize("raw, fragment", [
+    (b"", "empty"),
+    (b"just some text", "not an RNN Lab model"),
+])
+def test_a_bad_model_file_is_refused_and_nothing_is_lost(raw, fragment):
+    at = train_short()
+    before, series = at.session_state["run"], at.session_state["series"]
+    at.session_state["model_file"] = ("bad.npz", raw)
+    at.run()
+    assert not page_errors(at)
+    assert fragment in texts(at) and "unchanged" in texts(at)
+    assert at.session_state["run"] is before and at.session_state["series"] is series

@@ -10,6 +10,7 @@ import streamlit as st
 from rnn_core.evaluate import Evaluation, evaluate
 from rnn_core.experiment import Run
 from rnn_core.io import save_model
+from rnn_core.restore import run_file_config
 from rnn_core.sources.synthetic import has_true_function, true_function
 from ui import state
 
@@ -35,7 +36,7 @@ def evaluation(run: Run) -> Evaluation:
 def model_file(run: Run) -> bytes:
     """The trained RNN, its scaler and the configuration as one .npz file."""
     buffer = io.BytesIO()
-    save_model(buffer, run.rnn, scaler=run.prepared.scaler, config=run.cfg.to_dict())
+    save_model(buffer, run.rnn, scaler=run.prepared.scaler, config=run_file_config(run))
     return buffer.getvalue()
 
 
@@ -46,8 +47,8 @@ def downloads(run: Run, ev: Evaluation) -> None:
                        help="Actual values and every model's one-step prediction, per point.")
     c2.download_button("Trained RNN (.npz)", model_file(run), file_name="rnn_lab_model.npz",
                        mime="application/octet-stream", key="dl_model",
-                       help="Weights, scaler and settings; load it in NumPy with "
-                            "rnn_core.io.load_model.")
+                       help="Weights, scaler, settings and loss curves: load it again on "
+                            "the Train page, or in NumPy with rnn_core.io.load_model.")
     c3.download_button("Settings (JSON)", json.dumps(run.cfg.to_dict(), indent=2).encode(),
                        file_name="rnn_lab_config.json", mime="application/json",
                        key="dl_cfg", help="Every setting of this run.")

@@ -1,0 +1,56 @@
+"""Train page: load a model file downloaded earlier, and make it the current run again."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import streamlit as st
+
+from rnn_core.datasets import load_series
+from rnn_core.io import ModelFileError, load_model
+from rnn_core.restore import restore_run, settings_of
+from rnn_core.sources.series import DataSourceError
+from ui import data, state
+
+LOADED = "model_file_digest"  # the last model file handled, so a rerun does not redo it
+PENDING = "model_file"  # (name, bytes) of an uploaded model file not handled yet
+
+
+def model_uploader() -> None:
+    upload = st.file_uploader("Load a trained RNN (.npz)", type=["npz"], key="model_upload",
+                              help="A model file downloaded from the Compare page: its data, "
+                                   "settings and weights come back, ready to compare.")
+    if upload is not None:
+        raw = upload.getvalue()
+        if st.session_state.get(LOADED) != hashlib.sha256(raw).hexdigest():
+            st.session_state[PENDING] = (upload.name, raw)
+    pending = st.session_state.pop(PENDING, None)
+    if pending is not None:
+        st.session_state[LOADED] = hashlib.sha256(pending[1]).hexdigest()
+        with st.spinner("Restoring the model (the MLP baseline is retrained)…"):
+            load_model_bytes(*pending)
+
+
+def load_model_bytes(name: str, raw: bytes) -> bool:
+    """Restore the run a model file came from; on any problem say why and change nothing."""
+    try:
+        loaded = load_model(io.BytesIO(raw))
+        cfg = settings_of(loaded)
+        series = data.current_series() if cfg.source == "csv" else load_series(cfg)
+        if series is None:
+            raise DataSourceError("Upload the CSV file the model was trained on first.")
+        run = restore_run(loaded, series.values, series.units)
+    except (ModelFileError, DataSourceError, ValueError) as err:
+        state.flash("error", f"{name}: {err} Your current data and model are unchanged.")
+        return False
+    state.set_cfg(cfg)
+    if cfg.source != "csv":
+        st.session_state[state.SERIES] = series
+        st.session_state[data.DATA_KEY] = data.data_key(cfg)
+    if st.session_state.get(state.RUN) is not None:
+        st.session_state[state.PREVIOUS_RUN] = st.session_state[state.RUN]
+    st.session_state[state.RUN] = run
+    state.flash("success", f"Loaded {name}: RNN with {cfg.n_hidden} hidden units, trained "
+                           f"{run.epochs_done} epochs on {series.name}.")
+    return True
