@@ -41,11 +41,16 @@ def _commit(name: str) -> None:
     """on_change: copy the widget's value into the configuration, or refuse it in plain words."""
     raw = st.session_state[_key(name)]
     default = _DEFAULTS[name]
+    spec = FIELDS[name]
+    if raw is None:  # an emptied number box, or a value past its bounds (Streamlit gives None)
+        state.flash("warning", f"{spec.label}: type a number from {spec.lo:g} to {spec.hi:g}. "
+                               f"Kept {getattr(state.cfg(), name)!r}.")
+        return
     value = int(raw) if isinstance(default, int) else float(raw) if isinstance(default, float) else raw
     try:
         state.set_cfg(validated(state.cfg().replace(**{name: value})))
     except ValueError as err:
-        state.flash("warning", f"{FIELDS[name].label}: {err}. Kept {getattr(state.cfg(), name)!r}.")
+        state.flash("warning", f"{spec.label}: {err}. Kept {getattr(state.cfg(), name)!r}.")
 
 
 def control(name: str, where=st) -> object:
@@ -68,12 +73,14 @@ def control(name: str, where=st) -> object:
     elif isinstance(value, bool):
         where.checkbox(spec.label, **common)
     elif isinstance(value, int):
+        # value=None: Streamlit replaces an out-of-bounds value by the widget's default, which
+        # must not be a real number (it would be taken as the student's choice)
         where.number_input(spec.label, min_value=int(spec.lo), max_value=int(spec.hi), step=1,
-                           **common)
+                           value=None, **common)
     elif isinstance(value, float):
         step = _float_step(spec.lo, spec.hi)
         where.number_input(spec.label, min_value=float(spec.lo), max_value=float(spec.hi),
-                           step=step, format="%g", **common)
+                           step=step, format="%g", value=None, **common)
     else:
         where.text_input(spec.label, max_chars=40, **common)
     return getattr(state.cfg(), name)
