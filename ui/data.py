@@ -103,4 +103,7 @@ def upload_options() -> None:
     sep = {"\t": "tab"}.get(cols.separator, repr(cols.separator))
     st.caption(f"Detected: separator {sep}, decimal mark {cols.decimal!r}, "
                f"{'a header row' if cols.header else 'no header row'}.")
+    if cols.time_column == ROW_NUMBERS:
+        st.info("No column could be read as dates or x values, so the rows are numbered 0, 1, "
+                "2, … in file order. Dates must look like 2024-01-31 (or 31.01.2024).")
     st.session_state[UPLOAD_OPTIONS] = (time_column, value_column, missing)
