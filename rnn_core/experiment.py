@@ -87,6 +87,10 @@ def prepare(series: pd.Series, cfg: LabConfig, units: str = "") -> Prepared:
         raise ValueError("The series needs at least a few numbers to train on.")
     if not np.all(np.isfinite(values)):
         raise ValueError("The series contains missing or infinite values; clean it first.")
+    if values.min() == values.max():
+        # nothing to learn, and every error ratio (MASE) would be 0 / 0
+        raise ValueError(f"All {len(values)} values of the series are equal ({values[0]:g}): "
+                         "there is nothing to learn. Choose a series (or column) that changes.")
     if cfg.task == "blocks":
         return _prepare_blocks(series, values, cfg, units)
     split = split_points(len(values), val_frac=cfg.val_frac, test_frac=cfg.test_frac,
