@@ -60,11 +60,9 @@ class Engine:
 
     def close(self) -> None:
         """Release the workers (loky) or the connection to the scheduler (Dask)."""
+        self.executor.shutdown(wait=False)  # Dask: also cancels this client's unfinished runs
         if self.client is not None:
-            self.executor.shutdown(wait=False)  # cancels this client's unfinished tasks
             self.client.close()
-        else:
-            self.executor.shutdown(wait=False)
 
     def __enter__(self) -> "Engine":
         return self
