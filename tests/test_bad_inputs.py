@@ -333,6 +333,19 @@ def test_a_bad_model_file_is_refused_in_words(case, raw, words):
         load_model(io.BytesIO(raw))
 
 
+@pytest.mark.parametrize("case, raw, words", MODEL_FILES, ids=[m[0] for m in MODEL_FILES])
+def test_a_bad_model_file_uploaded_on_the_train_page_changes_nothing(case, raw, words):
+    at, run, series = trained()
+    cfg = at.session_state["cfg"]
+    at.session_state["model_file"] = (f"{case}.npz", raw)  # what the uploader hands the page
+    at.run()
+    shown = " ".join(e.value for e in at.error)
+    assert f"{case}.npz: " in shown and words in shown, shown
+    assert "Your current data and model are unchanged." in shown
+    assert_kept(at, run, series)
+    assert at.session_state["cfg"] == cfg
+
+
 def test_the_good_model_file_of_the_table_loads():  # the bad ones above fail for their reason
     loaded = load_model(io.BytesIO(_good_model_file()))
     assert loaded.config == dataclasses.asdict(DEFAULT)

@@ -67,6 +67,18 @@ def test_a_model_file_with_a_pickled_object_is_refused_without_running_it(tmp_pa
     assert marker.read_text() == "code from a model file ran"
 
 
+def test_a_pickled_model_file_uploaded_on_the_train_page_runs_nothing(tmp_path):
+    at = open_page("pages/2_Train.py", {"epochs": "2", "n_points": "200", "window": "10"})
+    at.button(key="train_btn").click().run()
+    run = at.session_state["run"]
+    marker = tmp_path / "ran.txt"
+    at.session_state["model_file"] = ("evil.npz", _pickled_npz(marker, "a parameter"))
+    at.run()
+    assert not page_errors(at) and not marker.exists()
+    assert "Your current data and model are unchanged." in " ".join(e.value for e in at.error)
+    assert at.session_state["run"] is run
+
+
 # --- no shell, no eval, no user paths ----------------------------------------------------------
 
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "os.system", "os.popen",
