@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from rnn_core.experiment import Run, check_cost, prepare
 from rnn_core.train import TrainingDiverged
@@ -21,6 +22,11 @@ TRAINING = "training"  # bool: the loop should run
 TARGET = "target_epochs"  # the epoch count the loop trains to
 OWNER = "training_owner"  # token of the script run that owns the loop
 CHUNK_SECONDS = 0.2  # train this long between two redraws
+
+# One BLAS thread per training: a server runs many students' loops at once, and our small
+# matrices gain nothing from a second BLAS thread, which only spins against the other loops
+# (bench/LOAD.md: 20 sessions used 29 s of server CPU with 2 threads, 21 s with 1).
+threadpool_limits(limits=1, user_api="blas")
 
 
 def prepared_or_message():
