@@ -25,7 +25,7 @@ CHUNK_SECONDS = 0.2  # train this long between two redraws
 
 # One BLAS thread per training: a server runs many students' loops at once, and our small
 # matrices gain nothing from a second BLAS thread, which only spins against the other loops
-# (bench/LOAD.md: 20 sessions used 29 s of server CPU with 2 threads, 21 s with 1).
+# (bench/README.md, "Load": 20 sessions used 29 s of server CPU with 2 threads, 21 s with 1).
 threadpool_limits(limits=1, user_api="blas")
 
 
