@@ -192,7 +192,8 @@ def validated(cfg: LabConfig) -> LabConfig:
     return cfg
 
 
-def from_mapping(values: dict[str, Any], base: LabConfig | None = None) -> tuple[LabConfig, list[str]]:
+def from_mapping(values: dict[str, Any],
+                 base: LabConfig | None = None) -> tuple[LabConfig, list[str]]:
     """Build a config from loose values (URL query parameters, a preset, an uploaded JSON).
 
     Unknown keys are ignored; an invalid value keeps the base value and adds a plain-words note,

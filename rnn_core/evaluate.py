@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rnn_core.experiment import PARTS, Prepared, Run, _block_range
+from rnn_core.experiment import PARTS, Prepared, Run
 from rnn_core.forecast import horizon_errors, recursive_forecast, stateful_rollout
 from rnn_core.metrics import metrics_table, rmse
 
@@ -137,7 +137,7 @@ def _evaluate_blocks(run: Run, true_function) -> Evaluation:
     mlp_out = run.mlp.predict(p.x_blocks[:, None, :])  # (B, block)
     part = np.empty(n_blocks, dtype=object)
     for name in PARTS:
-        lo, hi = _block_range(p.split, name)
+        lo, hi = p.split.bounds(name)
         part[lo:hi] = name
     values = p.values
     # Persistence at a point repeats the previous point (the first point has none).

@@ -62,11 +62,9 @@ class Prepared:
 
     def bounds(self) -> dict[str, tuple]:
         """Index positions (first, last) of each non-empty part, for shading charts."""
-        cuts = {"train": (0, self.split.train_end), "val": (self.split.train_end, self.split.val_end),
-                "test": (self.split.val_end, self.split.n)}
         scale = self.cfg.block if self.cfg.task == "blocks" else 1
-        return {part: (self.index[lo * scale], self.index[hi * scale - 1])
-                for part, (lo, hi) in cuts.items() if hi > lo}
+        return {part: (self.index[sl.start * scale], self.index[sl.stop * scale - 1])
+                for part, sl in self.split.slices().items() if sl.stop > sl.start}
 
     def part(self, name: str) -> Windows | None:
         w = self.windows.get(name)
@@ -180,7 +178,7 @@ class Run:
     def _mlp_data(self, part: str) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
         p = self.prepared
         if self.cfg.task == "blocks":
-            lo, hi = _block_range(p.split, part)
+            lo, hi = p.split.bounds(part)
             if hi <= lo:
                 return None, None
             return p.x_blocks[lo:hi, None, :], p.y_blocks[lo:hi]  # (B, 1, block), (B, block)
@@ -225,9 +223,3 @@ class Run:
             if on_epoch is not None and on_epoch(self) is False:
                 self.stopped = True
                 return
-
-
-def _block_range(split: Split, part: str) -> tuple[int, int]:
-    bounds = {"train": (0, split.train_end), "val": (split.train_end, split.val_end),
-              "test": (split.val_end, split.n)}
-    return bounds[part]

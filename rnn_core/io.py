@@ -119,7 +119,8 @@ def _build(meta: dict, archive) -> RNN | MLP:
     try:
         model = MODEL_KINDS[spec["kind"]](**kwargs)
     except (TypeError, ValueError) as err:
-        raise ModelFileError(f"This model file describes an impossible architecture: {err}")
+        raise ModelFileError(
+            f"This model file describes an impossible architecture: {err}") from None
     expected = set(model.params)
     if stored != expected:
         missing, extra = sorted(expected - stored), sorted(stored - expected)

@@ -92,7 +92,8 @@ def split_points(n: int, *, val_frac: float = 0.1, test_frac: float = 0.2, min_p
     inputs. Raises ValueError, in plain words, when a part would be too small.
     """
     n, min_part, window = (_whole(v, name) for v, name in
-                           ((n, "The number of points"), (min_part, "min_part"), (window, "window")))
+                           ((n, "The number of points"), (min_part, "min_part"),
+                            (window, "window")))
     for name, frac in (("validation share", val_frac), ("test share", test_frac)):
         if not (isinstance(frac, (int, float)) and math.isfinite(frac) and 0 <= frac < 1):
             raise ValueError(f"The {name} must be a number in [0, 1), got {frac!r}")

@@ -3,7 +3,6 @@ started by command line and reached by address, as a classroom server would use 
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import os
 import signal
 import socket

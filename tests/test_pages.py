@@ -220,7 +220,8 @@ def test_an_uploaded_csv_becomes_the_series_with_its_columns_offered():
     assert not page_errors(at)
     series = at.session_state["series"]
     assert len(series.values) == 30 and series.values.iloc[0] == 1.0  # sorted by date
-    assert at.selectbox(key=next(k for k in at.session_state if k.startswith("csv_value_"))).value == "price"
+    value_key = next(k for k in at.session_state if k.startswith("csv_value_"))
+    assert at.selectbox(key=value_key).value == "price"
 
 
 @pytest.mark.parametrize("raw, fragment", [

@@ -30,7 +30,7 @@ APP_CODE = sorted([ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui
                    *(ROOT / "rnn_core").rglob("*.py")])
 
 
-# --- model files never run code --------------------------------------------------------------------
+# --- model files never run code ---------------------------------------------------------
 
 class _Payload:
     """Unpickling this object writes a file: proof that code from the file ran."""

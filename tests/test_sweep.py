@@ -45,7 +45,8 @@ def test_grid_holds_every_combination_once_with_seeds_varying_slowest():
                        activations=["tanh", "relu"], seeds=[0, 1])
     assert len(grid) == 2 * 3 * 2 * 2 * 2
     combos = {(c.window, c.n_hidden, c.lr, c.activation, c.seed) for c in grid}
-    assert combos == set(itertools.product([6, 8], [3, 5, 7], [0.01, 0.1], ["tanh", "relu"], [0, 1]))
+    assert combos == set(itertools.product([6, 8], [3, 5, 7], [0.01, 0.1], ["tanh", "relu"],
+                                           [0, 1]))
     assert [c.seed for c in grid[:12]] == [0] * 12  # the whole grid once before any second seed
     assert {c.optimizer for c in grid} == {BASE.optimizer}  # unswept settings come from the base
     assert {c.epochs for c in grid} == {BASE.epochs}
@@ -64,7 +65,8 @@ def test_grid_drops_repeated_values():
     (dict(activations=["sigmoid"]), "Activation"),
     (dict(lrs=[0.0]), "Learning rate"),
     (dict(windows=[200]), "Window 200 does not fit the data"),
-    (dict(hidden=list(range(1, 11)), lrs=[0.1, 0.01], seeds=list(range(21))), f"at most {MAX_RUNS}"),
+    (dict(hidden=list(range(1, 11)), lrs=[0.1, 0.01], seeds=list(range(21))),
+     f"at most {MAX_RUNS}"),
 ])
 def test_grid_refuses_bad_input_in_plain_words(changes, words):
     kwargs = dict(windows=[8], hidden=[5], lrs=[0.01], seeds=[0]) | changes

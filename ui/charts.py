@@ -39,7 +39,8 @@ def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units:
     return styled(fig, title, y_title=units)
 
 
-def loss_chart(histories: dict[str, object], log_y: bool = True, epochs: int | None = None) -> go.Figure:
+def loss_chart(histories: dict[str, object], log_y: bool = True,
+               epochs: int | None = None) -> go.Figure:
     """Training (solid) and validation (dotted) loss of each model per epoch.
 
     histories: name -> History with lists train_loss, val_loss.

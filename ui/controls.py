@@ -46,7 +46,8 @@ def _commit(name: str) -> None:
         state.flash("warning", f"{spec.label}: type a number from {spec.lo:g} to {spec.hi:g}. "
                                f"Kept {getattr(state.cfg(), name)!r}.")
         return
-    value = int(raw) if isinstance(default, int) else float(raw) if isinstance(default, float) else raw
+    kind = type(default) if isinstance(default, (int, float)) else None
+    value = kind(raw) if kind is not None else raw
     try:
         state.set_cfg(validated(state.cfg().replace(**{name: value})))
     except ValueError as err:
