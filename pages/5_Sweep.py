@@ -30,9 +30,11 @@ right.button("Stop sweep", key="sweep_stop", disabled=not sweep_ui.running(),
              on_click=sweep_ui.on_stop, help="Cancel the runs that have not started yet.")
 progress_slot = st.empty()
 table_slot = st.empty()
+chart_slot = st.empty()
 
 if sweep_ui.running():
-    sweep_ui.stream(pd.Series(values.to_numpy(), index=values.index), progress_slot, table_slot)
+    sweep_ui.stream(pd.Series(values.to_numpy(), index=values.index), progress_slot, table_slot,
+                    chart_slot)
 rows = st.session_state.get(sweep_ui.ROWS)
 if rows:
     done, total = len(rows), st.session_state.get(sweep_ui.TOTAL, len(rows))

@@ -89,8 +89,8 @@ def running() -> bool:
     return bool(st.session_state.get(PENDING))
 
 
-def stream(series: pd.Series, progress_slot, table_slot) -> None:
-    """Run the pending sweep, redrawing progress and the table as results arrive."""
+def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
+    """Run the pending sweep, redrawing progress, the table and the heatmap as results arrive."""
     configs = st.session_state.get(PENDING)
     if not configs:
         return
@@ -117,12 +117,29 @@ def stream(series: pd.Series, progress_slot, table_slot) -> None:
                                             f"{left:.0f} s left · {eng.describe()}")
                 table_slot.dataframe(_short_table(rows), key=f"sweep_live_{len(rows)}",
                                      height=260)
+                fig = _live_heatmaps(rows)
+                if fig is not None:
+                    chart_slot.plotly_chart(fig, key=f"sweep_heat_{len(rows)}", width="stretch")
     finally:
         sweep.close()  # cancel whatever has not started, however we leave
     if st.session_state.get(OWNER) is owner:
         st.session_state[PENDING] = None
         st.session_state[OWNER] = None
         st.rerun()
+
+
+def _persistence(table: pd.DataFrame) -> float:
+    """Persistence's validation RMSE (the same for every run on the same data and split)."""
+    col = table.get("val_persistence_rmse")
+    return float(np.nanmean(col)) if col is not None and col.notna().any() else np.nan
+
+
+def _live_heatmaps(rows) -> go.Figure | None:
+    """The heatmaps of the runs finished so far (None until a run has a validation error)."""
+    table = results_table(rows)
+    if "val_rnn_rmse" not in table or not table["val_rnn_rmse"].notna().any():
+        return None
+    return heatmaps(summarise(table).table, _persistence(table))
 
 
 def _short_table(rows) -> pd.DataFrame:
@@ -183,8 +200,7 @@ def results(rows) -> None:
     """Summary, charts and the "use this configuration" button for finished runs."""
     table = results_table(rows)
     summary = summarise(table)
-    persistence = float(np.nanmean(table["val_persistence_rmse"])) \
-        if "val_persistence_rmse" in table else np.nan
+    persistence = _persistence(table)
     if summary.best is None:
         st.error("Every run failed: " + str(table["error"].iloc[0]))
         return
