@@ -122,3 +122,21 @@ def test_stop_mid_training_keeps_the_model_trained_so_far(server, page):
     nav(page, "Compare")
     page.wait_for_selector("text=(stopped early)")
     assert page.locator(ERRORS).count() == 0
+
+
+def test_a_small_sweep_runs_on_worker_processes_behind_a_real_server(server, page):
+    page.goto(f"{server.url}/Sweep?epochs=3&n_points=200")
+    page.wait_for_selector("text=Seeds per setting")
+    wait_idle(page)
+    for key, value in (("sw_windows", "5, 10"), ("sw_hidden", "4")):
+        box = page.locator(f".st-key-{key} input")
+        box.fill(value)
+        box.press("Enter")
+        wait_idle(page)
+    page.wait_for_selector("text=6 runs of 3 epochs each")
+    click_button(page, "sweep_run", "Run sweep")
+    page.wait_for_selector("text=Best by validation RMSE")
+    wait_idle(page)
+    assert page.locator(ERRORS).count() == 0
+    assert page.locator(".js-plotly-plot").count() >= 2
+    shot(page, "5_sweep")

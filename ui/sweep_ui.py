@@ -157,18 +157,24 @@ def heatmaps(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
     values = [summary_table.pivot_table(index="window", columns="n_hidden",
                                         values=f"val_{m}_rmse_mean", aggfunc="min")
               for m in ("rnn", "mlp")]
-    zmin = np.nanmin([v.to_numpy().min() for v in values] + [persistence])
-    zmax = np.nanmax([v.to_numpy().max() for v in values] + [persistence])
-    for col, grid in enumerate(values, start=1):
+    # Colour = log2(RMSE / persistence's RMSE): white is "as good as persistence", blue better,
+    # red worse; one symmetric range for both panels so their colours compare.
+    ratios = [np.log2(v.to_numpy() / persistence) for v in values]
+    reach = max(1.0, float(np.nanmax([np.nanmax(np.abs(r)) for r in ratios])))
+    ticks = np.arange(-np.floor(reach), np.floor(reach) + 1)
+    for col, (grid, ratio) in enumerate(zip(values, ratios), start=1):
         fig.add_trace(go.Heatmap(
-            z=grid.to_numpy(), x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index],
-            zmin=zmin, zmax=zmax, zmid=persistence, colorscale="RdBu_r",
+            z=ratio, x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index],
+            zmin=-reach, zmax=reach, colorscale="RdBu_r",
             text=np.vectorize(lambda v: f"{v:.3g}")(grid.to_numpy()), texttemplate="%{text}",
-            colorbar=dict(title="RMSE") if col == 2 else None, showscale=col == 2), 1, col)
+            hovertemplate="window %{y}, %{x} hidden units: RMSE %{text}<extra></extra>",
+            colorbar=dict(title="× persistence", tickvals=ticks,
+                          ticktext=[f"{2.0 ** t:g}×" for t in ticks]) if col == 2 else None,
+            showscale=col == 2), 1, col)
         fig.update_xaxes(title_text="hidden units", type="category", row=1, col=col)
         fig.update_yaxes(title_text="window", type="category", row=1, col=col)
-    return styled(fig, f"Validation RMSE (mean over seeds; white = persistence, "
-                        f"{persistence:.3g})")
+    return styled(fig, f"Validation RMSE, mean over seeds (white = persistence's "
+                        f"{persistence:.3g}; blue beats it, red does not)")
 
 
 def spread_chart(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
