@@ -6,33 +6,17 @@ test-artifacts/ for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from apphelpers import CHROMIUM_ARGS, ROOT, StreamlitServer, chromium_path
+from apphelpers import ROOT, StreamlitServer
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "test-artifacts"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI=true but no chromium is installed: .ci/run must install it")
-        pytest.skip("no chromium installed (apt-get install chromium) — browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -128,12 +112,13 @@ def test_a_small_sweep_runs_on_worker_processes_behind_a_real_server(server, pag
     page.goto(f"{server.url}/Sweep?epochs=3&n_points=200")
     page.wait_for_selector("text=Seeds per setting")
     wait_idle(page)
-    for key, value in (("sw_windows", "5, 10"), ("sw_hidden", "4")):
+    # 3 seeds per setting: windows 5, 10 x hidden 5, 20 -> 12 runs; then hidden 4 -> 6 runs.
+    for key, value, runs in (("sw_windows", "5, 10", 12), ("sw_hidden", "4", 6)):
         box = page.locator(f".st-key-{key} input")
         box.fill(value)
         box.press("Enter")
+        page.wait_for_selector(f"text={runs} runs of 3 epochs each")  # the rerun has landed
         wait_idle(page)
-    page.wait_for_selector("text=6 runs of 3 epochs each")
     click_button(page, "sweep_run", "Run sweep")
     page.wait_for_selector("text=Best by validation RMSE")
     wait_idle(page)

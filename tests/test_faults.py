@@ -14,7 +14,7 @@ import numpy as np
 import psutil
 import pytest
 
-from apphelpers import CHROMIUM_ARGS, StreamlitServer, chromium_path, page_errors, texts
+from apphelpers import StreamlitServer, page_errors, texts
 from loopback import LoopbackServer, Reply, closed_port
 from rnn_core.sources.cache import cache_path, read_cache
 from test_pages import FIXTURES, open_page, train_short
@@ -136,19 +136,6 @@ def test_a_run_over_the_compute_cap_keeps_the_model_and_the_data():
 # --- a real server: closed tabs and restarts ------------------------------------------------------
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no chromium installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def cpu_seconds(proc: psutil.Process, seconds: float) -> float:

@@ -10,14 +10,13 @@ contexts train at the same time against one real server, each seeing its own num
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from apphelpers import CHROMIUM_ARGS, StreamlitServer, app_test, chromium_path, page_errors, texts
+from apphelpers import CHROMIUM_ARGS, StreamlitServer, app_test, page_errors, texts
 from rnn_core.config import from_mapping
 from rnn_core.datasets import load_series
 from rnn_core.evaluate import evaluate
@@ -163,12 +162,8 @@ BROWSER_CONFIGS = {
 
 
 @pytest.mark.browser
-def test_two_browsers_training_at_once_each_see_their_own_numbers(tmp_path):
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI=true but no chromium is installed: .ci/run must install it")
-        pytest.skip("no chromium installed (apt-get install chromium)")
+def test_two_browsers_training_at_once_each_see_their_own_numbers(tmp_path, chromium_executable):
+    path = chromium_executable
     from playwright.sync_api import sync_playwright
 
     expected = {}
