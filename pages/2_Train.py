@@ -32,6 +32,8 @@ else:
     st.caption(f"{n_train} training windows · RNN {prepared.cfg.n_hidden} hidden units · "
                f"MLP {prepared.cfg.mlp_hidden} hidden units")
 
+st.caption("Every setting is in the page's address: copy it to share this exact set-up "
+           "(add `&hide=optimizer,clip` or `&lock=lr` to keep a lesson focused).")
 training.buttons()
 log_y = st.toggle("Log-scale loss axis", value=True, key="log_loss",
                   help="A log axis shows the late, small improvements as clearly as the first.")
