@@ -10,10 +10,11 @@ the app treat both alike. Unlike the RNN its input size is tied to the window le
 import numpy as np
 
 from .activations import relu_, relu_grad
+from .parameters import ParameterDict
 from .rnn import finite_array, glorot_uniform, positive_int
 
 
-class MLP:
+class MLP(ParameterDict):
     """Multi-layer perceptron; `n_in` must equal window * features (T * I).
 
     Parameters: `W1 (H1, n_in)`, `b1`, [`W2 (H2, H1)`, `b2`], `W_out (O, H_last)`, `b_out`.
@@ -39,26 +40,11 @@ class MLP:
         self._params["b_out"] = np.zeros(self.n_out)
 
     @property
-    def params(self):
-        """dict name -> float64 array; the live arrays (optimizers update them in place)."""
-        return self._params
-
-    @property
-    def n_params(self):
-        return sum(p.size for p in self._params.values())
-
-    @property
     def config(self):
         """JSON-able architecture; `MLP(**{k: v for k, v in config.items() if k != "kind"})`."""
         hidden = self.n_hidden[0] if len(self.n_hidden) == 1 else list(self.n_hidden)
         return {"kind": "mlp", "n_in": self.n_in, "n_hidden": hidden,
                 "n_out": self.n_out, "seed": self.seed}
-
-    def copy(self):
-        twin = MLP(**{k: v for k, v in self.config.items() if k != "kind"})
-        for name, p in self._params.items():
-            twin._params[name][...] = p
-        return twin
 
     def _check_X(self, X):
         """X (N, T, I) or (N, T*I) -> (N, n_in) float64."""

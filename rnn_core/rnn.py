@@ -15,6 +15,7 @@ are done once for all steps.
 import numpy as np
 
 from .activations import get_activation
+from .parameters import ParameterDict
 
 
 def layer_names(layer):
@@ -57,7 +58,7 @@ def finite_array(name, a, ndims):
     return a
 
 
-class RNN:
+class RNN(ParameterDict):
     """Elman RNN with `n_layers` stacked layers of `n_hidden` units and a linear output.
 
     Parameters (float64, in `model.params`): layer 0 `W_xh (H, I)`, `W_hh (H, H)`, `b_h (H,)`;
@@ -88,27 +89,11 @@ class RNN:
 
     # ----- bookkeeping -------------------------------------------------------------------
     @property
-    def params(self):
-        """dict name -> float64 array; the live arrays (optimizers update them in place)."""
-        return self._params
-
-    @property
-    def n_params(self):
-        return sum(p.size for p in self._params.values())
-
-    @property
     def config(self):
         """JSON-able architecture; `RNN(**{k: v for k, v in config.items() if k != "kind"})`."""
         return {"kind": "rnn", "n_in": self.n_in, "n_hidden": self.n_hidden,
                 "n_out": self.n_out, "activation": self.activation,
                 "n_layers": self.n_layers, "seed": self.seed}
-
-    def copy(self):
-        """An independent model with the same architecture and a copy of the parameters."""
-        twin = RNN(**{k: v for k, v in self.config.items() if k != "kind"})
-        for name, p in self._params.items():
-            twin._params[name][...] = p
-        return twin
 
     # ----- input checks (public methods check; the private _ methods trust) --------------
     def _check_X(self, X):
