@@ -130,9 +130,10 @@ FIELDS: dict[str, Field] = {
                         "more noisily.", lo=1, hi=1024),
     "clip": Field("Gradient clipping", "Largest allowed global gradient norm; rescales bigger "
                   "gradients to stop them exploding. 0 turns clipping off.", lo=0.0, hi=1000.0),
-    "bptt_steps": Field("Truncation (BPTT steps)", "Backpropagate through at most this many "
-                        "steps; 0 uses the whole window. Shorter is cheaper but forgets long "
-                        "dependencies.", lo=0, hi=500),
+    "bptt_steps": Field("Truncation (BPTT steps)", "Each prediction's error flows back through "
+                        "at most this many steps (the last ones up to and including its own); "
+                        "the state before them is treated as a constant. 0 uses the whole "
+                        "window. Shorter cannot learn longer dependencies.", lo=0, hi=500),
     "seed": Field("Seed", "Seed of the initial weights and the shuffling: the same seed gives "
                   "the same run.", lo=0, hi=2**31 - 1),
     "horizon": Field("Extrapolation steps", "How many steps past the end of the data each model "

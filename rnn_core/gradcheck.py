@@ -19,26 +19,30 @@ def rel_error(a, b):
 def _loss_function(model, X, Y, h0=None, bptt_steps=None):
     """The scalar loss whose gradient loss_and_grads returns, as a function of model.params.
 
-    With bptt_steps=k the states at the chunk boundaries (after steps k-1, 2k-1, ...) are
-    taken from the unperturbed model and held constant: each chunk runs forward from them.
+    With bptt_steps=k each scored output at step s is recomputed on its own: forward over the
+    steps s-k+1 .. s only, starting from the states h_{s-k} of every layer taken from the
+    unperturbed model and held constant (from h0 at step 0 when s < k). Y (N, O) scores the
+    last step, Y (N, j, O) the last j steps.
     """
     if h0 is None and bptt_steps is None:
         return lambda: model.loss(X, Y)
     if bptt_steps is None:
         return lambda: model.loss(X, Y, h0=h0)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    Yk = Y[:, None] if Y.ndim == 2 else Y              # (N, j, O): targets of the last j steps
     T, k = X.shape[1], bptt_steps
-    starts = list(range(0, T, k))
-    frozen = [h0]                                   # state entering each chunk, all layers
-    for s in starts[1:]:
-        frozen.append(model.final_state(X[:, :s], h0))
+    scored = range(T - Yk.shape[1], T)
+    states = np.stack(model.forward(X, h0)[1]["H"])    # (L, N, T, H), frozen at these params
+    windows = []                                       # (first step, constant state before it)
+    for s in scored:
+        first = max(0, s - k + 1)
+        windows.append((first, h0 if first == 0 else states[:, :, first - 1]))
 
-    def chunked_loss():
-        outs = [model.forward(X[:, s:s + k], h)[0] for s, h in zip(starts, frozen)]
-        out = np.concatenate(outs, axis=1)          # (N, T, O)
-        pred = out[:, -1] if Y.ndim == 2 else out
-        return float(np.mean((pred - Y) ** 2))
-    return chunked_loss
+    def truncated_loss():
+        preds = [model.forward(X[:, first:s + 1], h)[0][:, -1]     # output at s, (N, O)
+                 for s, (first, h) in zip(scored, windows)]
+        return float(np.mean((np.stack(preds, axis=1) - Yk) ** 2))
+    return truncated_loss
 
 
 def numerical_gradients(model, X, Y, *, eps=1e-6, h0=None, bptt_steps=None):

@@ -11,6 +11,12 @@ time-major, (T, N, H), so that the state of step t, H[t], is one contiguous (N, 
 The whole mini-batch goes through one matrix product per time step; products that do not
 depend on the recurrence (the input part W_xh x_t of every step, and every weight gradient)
 are done once for all steps.
+
+Truncated BPTT, `bptt_steps = k`: the error of the output at step s flows back through at
+most k steps. It reaches the pre-activations a_{s-k+1} .. a_s of every layer, and the states
+h_{s-k} (all layers) count as constants for that output. With one scored output (many-to-one)
+exactly the last min(k, T) steps get gradient; with an output at every step, each output has
+its own k-step window (see RNN._backward_chains).
 """
 import numpy as np
 
@@ -146,12 +152,29 @@ class RNN(ParameterDict):
             inputs = Hs
         return states
 
-    def _backward_layers(self, Xt, h0, states, dH_top, bptt_steps=None, keep_dh=False):
+    def _backward_layers(self, Xt, h0, states, dH_top, bptt_steps=None, keep_dh=False,
+                         n_scored=None):
         """Backpropagate dL/dh_t coming from the outputs, dH_top (T, N, H), through every layer.
 
         Returns (grads of the layer parameters, dL/dh_t of the top layer (T, N, H) or None).
-        `bptt_steps=k` cuts the sequence into chunks of k steps and treats the state entering
-        each chunk (h_{k-1}, h_{2k-1}, ...) as a constant: no gradient flows back through it.
+        `n_scored`: how many of the last steps have an output in the loss (None: all T).
+        `bptt_steps=k`: the output at step s backpropagates through steps s-k+1 .. s only;
+        the states h_{s-k} of all layers are constants for it (None, or k >= T: no cut).
+        """
+        T = dH_top.shape[0]
+        if bptt_steps is not None and bptt_steps < T:
+            if n_scored != 1:                      # several outputs, each with its own window
+                return self._backward_chains(Xt, h0, states, dH_top, bptt_steps, keep_dh)
+            first = T - bptt_steps                 # one output, at T-1: it reaches T-k .. T-1
+        else:
+            first = 0                              # no truncation: every step gets gradient
+        return self._backward_one_chain(Xt, h0, states, dH_top, first, keep_dh)
+
+    def _backward_one_chain(self, Xt, h0, states, dH_top, first, keep_dh):
+        """BPTT with one gradient dL/dh_t per step, for steps first .. T-1 (earlier steps get 0).
+
+        Exact for full BPTT (first = 0), and for truncation when only the last step is scored
+        (first = T - k): the chain then stops at a_{T-k}, so h_{T-k-1} is held constant.
         """
         T, N, H = dH_top.shape
         grads, dH_in, dh_kept = {}, dH_top, None
@@ -159,37 +182,96 @@ class RNN(ParameterDict):
             names = layer_names(layer)
             W_xh, W_hh = self._params[names[0]], self._params[names[1]]
             Hs = states[layer]
-            dA = np.empty_like(Hs)                 # dL/da_t for every step       (T, N, H)
+            dA = np.empty_like(Hs) if first == 0 else np.zeros_like(Hs)   # dL/da_t  (T, N, H)
             keep = keep_dh and layer == self.n_layers - 1   # record dL/dh_t of the top layer
             if keep:
-                dh_kept = np.empty_like(Hs)
+                dh_kept = np.zeros_like(Hs)
             dh_next = 0.0                          # dL/dh_t arriving from step t+1
-            for t in reversed(range(T)):
+            for t in reversed(range(first, T)):
                 dh = dH_in[t] + dh_next           # dL/dh_t = from above (output) + from a_{t+1}
                 if keep:
                     dh_kept[t] = dh
                 np.multiply(dh, self._act_grad(Hs[t]), out=dA[t])  # dL/da_t = dL/dh_t * act'(a_t)
-                if bptt_steps and t % bptt_steps == 0:
-                    dh_next = 0.0                 # truncation: h_{t-1} held constant
-                else:
+                if t > first:
                     dh_next = dA[t] @ W_hh        # dL/dh_{t-1} = W_hh^T dL/da_t
-            # weight gradients: sum over steps and batch, one product each
             inputs = Xt if layer == 0 else states[layer - 1]
-            dA2 = dA.reshape(T * N, H)
-            grads[names[0]] = dA2.T @ inputs.reshape(T * N, -1)      # sum_t dA_t x_t^T
-            grads[names[1]] = dA[0].T @ h0[layer]                    # sum_t dA_t h_{t-1}^T
-            if T > 1:
-                grads[names[1]] += dA2[N:].T @ Hs[:-1].reshape(-1, H)
-            grads[names[2]] = dA2.sum(axis=0)                        # sum_t dA_t
+            self._weight_grads(layer, dA, inputs, Hs, h0[layer], grads)
             if layer > 0:                        # dL/dx_t of this layer = dL/dh_t of the one below
-                dH_in = (dA2 @ W_xh).reshape(T, N, H)
+                dH_in = (dA.reshape(T * N, H) @ W_xh).reshape(T, N, H)
         return grads, dh_kept
+
+    def _backward_chains(self, Xt, h0, states, dH_top, k, keep_dh):
+        """Truncated BPTT (k < T) when several steps are scored: every output gets k steps.
+
+        The gradient at step t is kept apart by its age j: how many steps after t lies the
+        output it comes from (the output at s = t + j, whose loss term is L_s). D_t[j] is
+        dL_{t+j}/da_t, a stack of at most k chains, (k, N, H) per layer. Going back from
+        step t+1 to step t, per layer (top layer first):
+
+            C[0] = dL/dh_t from the output at t     (lower layer: upper layer's dL/dx_t, age 0)
+            C[j] = W_hh^T D_{t+1}[j-1]  (+ upper layer's dL/dx_t of age j)     j = 1 .. k-1
+            D_t[j] = act'(a_t) * C[j]
+            dL/da_t = sum_j D_t[j]       dL/dh_t = sum_j C[j]    dL/dx_t[j] = W_xh^T D_t[j]
+
+        The chain of age k-1 is dropped after step t: the output at t+k-1 reaches back to a_t
+        and no further, h_{t-1} is a constant for it. A lower layer receives the upper layer's
+        chains with their ages, so they too stop k steps before their output. Cost: one
+        (k*N, H) by (H, H) product per step and layer (two below the top), about k times the
+        recurrent work of full BPTT.
+        """
+        T, N, H = dH_top.shape
+        top = self.n_layers - 1
+        W = [(self._params[layer_names(layer)[0]], self._params[layer_names(layer)[1]])
+             for layer in range(self.n_layers)]
+        dA = [np.zeros_like(Hs) for Hs in states]          # dL/da_t, summed over chains
+        dh_kept = np.zeros_like(dH_top) if keep_dh else None
+        D = [np.zeros((0, N, H)) for _ in states]          # D_{t+1} per layer: (ages, N, H)
+        for t in reversed(range(T)):
+            ages = min(k, T - t)                 # outputs t .. t+ages-1 can reach step t
+            from_above = None                    # the upper layer's dL/dx_t per age
+            for layer in reversed(range(self.n_layers)):
+                W_xh, W_hh = W[layer]
+                C = np.empty((ages, N, H))
+                if from_above is None:
+                    C[0] = dH_top[t]                              # age 0: the output at t
+                else:
+                    C[0] = from_above[0]
+                if ages > 1:                                      # C[j] = W_hh^T D_{t+1}[j-1]
+                    np.dot(D[layer][:ages - 1].reshape(-1, H), W_hh,
+                           out=C[1:].reshape(-1, H))
+                    if from_above is not None:
+                        C[1:] += from_above[1:]
+                if keep_dh and layer == top:
+                    dh_kept[t] = C.sum(axis=0)                    # dL/dh_t = sum_j C[j]
+                C *= self._act_grad(states[layer][t])             # D_t[j] = act'(a_t) * C[j]
+                C.sum(axis=0, out=dA[layer][t])                   # dL/da_t = sum_j D_t[j]
+                D[layer] = C
+                if layer > 0:                                     # dL/dx_t[j] = W_xh^T D_t[j]
+                    from_above = (C.reshape(-1, H) @ W_xh).reshape(ages, N, H)
+        grads = {}
+        for layer in range(self.n_layers):
+            inputs = Xt if layer == 0 else states[layer - 1]
+            self._weight_grads(layer, dA[layer], inputs, states[layer], h0[layer], grads)
+        return grads, dh_kept
+
+    def _weight_grads(self, layer, dA, inputs, Hs, h0, grads):
+        """Put one layer's weight gradients into `grads`: sums over steps and batch, one product
+        each. dA (T, N, H) = dL/da_t, inputs (T, N, I) = x_t, Hs (T, N, H) = h_t, h0 (N, H)."""
+        T, N, H = dA.shape
+        W_xh, W_hh, b_h = layer_names(layer)
+        dA2 = dA.reshape(T * N, H)
+        grads[W_xh] = dA2.T @ inputs.reshape(T * N, -1)          # sum_t dA_t x_t^T
+        grads[W_hh] = dA[0].T @ h0                               # sum_t dA_t h_{t-1}^T
+        if T > 1:
+            grads[W_hh] += dA2[N:].T @ Hs[:-1].reshape(-1, H)
+        grads[b_h] = dA2.sum(axis=0)                             # sum_t dA_t
 
     def _loss_and_grads(self, X, Y, h0, bptt_steps=None, keep_dh=False):
         """Trusting core of loss_and_grads. Returns (loss, grads, states, dL/dh_top or None).
 
         Y (N, O) is the target of the last step, Y (N, k, O) the targets of the last k steps
         (k = T: many-to-many; k < T: truncated BPTT, where the loss covers the newest k1 steps).
+        bptt_steps: None, or each scored output backpropagates through its last bptt_steps steps.
         """
         Xt = np.ascontiguousarray(X.transpose(1, 0, 2))          # (T, N, I)
         states = self._forward_layers(Xt, h0)
@@ -207,7 +289,8 @@ class RNN(ParameterDict):
         grads = {"W_hy": dY.T @ out, "b_y": dY.sum(axis=0)}
         dH_top = np.zeros_like(top)
         dH_top[T - k:] = (dY @ W_hy).reshape(k, N, H)            # dL/dh_t = W_hy^T dL/dy_t
-        layer_grads, dh = self._backward_layers(Xt, h0, states, dH_top, bptt_steps, keep_dh)
+        layer_grads, dh = self._backward_layers(Xt, h0, states, dH_top, bptt_steps, keep_dh,
+                                                n_scored=k)
         layer_grads.update(grads)
         return loss, {name: layer_grads[name] for name in self._params}, states, dh
 
@@ -239,6 +322,8 @@ class RNN(ParameterDict):
         """MSE loss and its gradient for every parameter (same keys and shapes as params).
 
         X (N, T, I); Y (N, O) many-to-one (loss on the last step) or (N, T, O) many-to-many.
+        bptt_steps=k (truncated BPTT): the error of each output flows back through the k steps
+        up to it, a_{t-k+1} .. a_t of every layer; the states h_{t-k} are constants for it.
         """
         X = self._check_X(X)
         Y = self._check_Y(Y, X)
@@ -274,6 +359,8 @@ class RNN(ParameterDict):
         """(T,) array of ||dL/dh_t|| (top layer, Frobenius norm over batch and units).
 
         Small norms at early t are the vanishing gradient; large ones, the exploding gradient.
+        With bptt_steps=k, dL/dh_t sums what reaches h_t from the outputs at t .. t+k-1; with
+        only the last step scored, exactly the last min(k, T) norms are nonzero.
         """
         X = self._check_X(X)
         Y = self._check_Y(Y, X)

@@ -39,7 +39,9 @@ def test_stacked_layers_gradients_with_initial_state(activation):
 
 
 @pytest.mark.parametrize("bptt_steps,n_layers", [(1, 1), (2, 1), (4, 1), (2, 2)])
-def test_truncated_bptt_matches_loss_with_frozen_boundary_states(bptt_steps, n_layers):
+def test_truncated_bptt_matches_loss_with_each_output_run_from_frozen_states(bptt_steps,
+                                                                            n_layers):
+    # reference: the output at s recomputed from the constant states h_{s-k} over k steps
     X, Y = data(T=7)
     model = RNN(2, 4, 2, n_layers=n_layers, seed=3)
     assert_all_below(check_gradients(model, X, Y, bptt_steps=bptt_steps))

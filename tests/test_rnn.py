@@ -159,13 +159,13 @@ def test_larger_spectral_radius_gives_larger_early_gradients():
     assert norms[0.5][0] < norms[0.5][-1]    # vanishing: early steps get little gradient
 
 
-def test_truncation_stops_gradient_flow_at_chunk_boundaries():
+def test_truncation_lets_the_last_output_reach_back_k_steps():
     model = RNN(1, 4, 1, seed=12)
     X, Y = rand(2, 6, 1), rand(2, 1, seed=5)
     full = model.hidden_grad_norms(X, Y)
     trunc = model.hidden_grad_norms(X, Y, bptt_steps=3)
-    np.testing.assert_allclose(trunc[3:], full[3:], rtol=1e-13)   # same chunk as the loss
-    np.testing.assert_array_equal(trunc[:3], 0.0)                  # cut off at t = 3
+    np.testing.assert_allclose(trunc[3:], full[3:], rtol=1e-13)   # steps 3, 4, 5: uncut
+    np.testing.assert_array_equal(trunc[:3], 0.0)                  # h_2 is held constant
 
 
 def test_matches_torch_rnn_forward_and_gradients():
