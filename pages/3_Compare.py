@@ -15,6 +15,7 @@ if run is None or not run.epochs_done:
     layout.finish_page()
     st.stop()
 
+results.mismatch_notice(run)
 ev = results.evaluation(run)
 units = run.prepared.units
 bounds = run.prepared.bounds()
@@ -22,28 +23,43 @@ st.caption(f"Models trained for {run.epochs_done} epochs"
            f"{' (stopped early)' if run.stopped else ''}. All errors are in the data's units.")
 
 st.subheader("One step ahead")
-st.markdown("Every window fed to the models is real data (*teacher forcing*). Persistence "
-            "simply repeats the last value.")
+st.markdown("Every window fed to the models is real data (*teacher forcing*)."
+            + (" Persistence simply repeats the last value." if "Persistence" in
+               ev.predictions else ""))
 st.plotly_chart(charts.predictions_chart(ev.predictions, bounds, units), key="pred_chart",
                 width="stretch")
 
-st.subheader("Test metrics")
-table = ev.metrics.rename(columns={"MAPE": "MAPE (%)"})
-st.dataframe(table.style.format("{:.4g}").highlight_min(axis=0, color="#d3f9d8"),
-             key="metrics_table")
-st.caption("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero skipped); "
-           "MASE = the model's MAE ÷ persistence's MAE on the same points — below 1 beats "
-           "persistence. The best value of each column is highlighted.")
-mase = ev.metrics.loc["RNN", "MASE"]
-if not mase < 1:
-    st.warning(f"The RNN does not beat persistence on the test part (MASE {mase:.2f} ≥ 1). Try "
-               "more epochs, a smaller learning rate, a different window, or more hidden units "
-               "— and remember that for a random walk nothing can beat persistence.")
+st.subheader("Metrics")
+for note in ev.notes:
+    st.info(note)
+if len(ev.metrics):
+    st.markdown(f"Scored on {ev.metrics_scope}.")
+    st.dataframe(ev.metrics.style.format("{:.4g}").highlight_min(axis=0, color="#d3f9d8"),
+                 key="metrics_table")
+    caption = ("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero "
+               "skipped); MASE (Hyndman) = MAE ÷ the mean one-step change in the training part")
+    if "MAE ÷ persistence MAE" in ev.metrics.columns:
+        caption += ("; MAE ÷ persistence MAE below 1 means the model beat persistence on these "
+                    "points")
+    st.caption(caption + ". The best value of each column is highlighted.")
+    ratio = ev.ratio("RNN")
+    if ratio >= 1:
+        st.warning(f"The RNN does not beat persistence on the test part (MAE ÷ persistence MAE "
+                   f"= {ratio:.2f} ≥ 1). Try more epochs, a smaller learning rate, a different "
+                   "window, or more hidden units — and remember that for a random walk nothing "
+                   "can beat persistence.")
+if run.task.held_out:
+    results.range_notes(run.prepared)
 
 st.subheader("Free-running forecasts")
-st.markdown("Here each model is fed its **own** predictions: from the start of the test part, "
-            f"and {run.cfg.horizon} steps past the end of the data. Small errors compound, "
-            "so the gap widens with distance.")
+if ev.free_run is not None:
+    st.markdown("Here each model is fed its **own** predictions: from the start of the test "
+                f"part, and {run.cfg.horizon} steps past the end of the data. Small errors "
+                "compound, so the gap widens with distance.")
+else:
+    st.markdown(f"From its last hidden state the RNN is given the next {run.cfg.horizon} "
+                "steps' inputs past the end of the data, and its outputs are compared with the "
+                "true curve; the gap usually widens with distance.")
 bands = seeds_ui.seed_bands(run)
 actual = pd.Series(run.prepared.values, index=run.prepared.index)
 st.plotly_chart(charts.forecast_chart(actual, ev.extrapolation, ev.free_run, units, bands),

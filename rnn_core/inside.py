@@ -23,7 +23,7 @@ from rnn_core.experiment import Prepared
 from rnn_core.forecast import horizon_errors, teacher_forcing_vs_free_running
 from rnn_core.optim import global_norm
 from rnn_core.rnn import RNN, layer_names, rnn_step, spectral_radius
-from rnn_core.windows import Windows, make_windows
+from rnn_core.windows import Windows
 
 # Seed 003's worked step, in its own row-vector layout: a = [h1, h2, x] @ STACKED + b1.
 WORKED_EXAMPLE = {
@@ -139,25 +139,9 @@ def model_step(model: RNN, window, t: int, *, layer: int | None = None) -> StepS
 
 
 def part_windows(prepared: Prepared, part: str = "train", window: int | None = None) -> Windows:
-    """Every window of one part of the data, in scaled units, optionally with another length.
-
-    next/seq tasks: X (N, T, 1), Y (N, 1) or (N, T, 1). blocks task: T consecutive blocks of x
-    as inputs, X (N, T, block), their y blocks as targets, Y (N, T, block); target_idx is the
-    series position of each window's last target point.
-    """
-    cfg = prepared.cfg
-    T = cfg.window if window is None else int(window)
-    if T < 1:
-        raise ValueError(f"The window must be at least 1 step, got {T}.")
-    if cfg.task != "blocks":
-        lo, hi = prepared.split.bounds(part)
-        return make_windows(prepared.scaled, T, start=lo, stop=hi, many_to_many=cfg.task == "seq")
-    lo, hi = prepared.split.bounds(part)  # counted in blocks
-    ends = np.arange(max(lo, T - 1), hi)  # index of each window's last block
-    if len(ends) == 0:
-        raise ValueError(f"The {part} part has no run of {T} blocks: use a smaller window.")
-    idx = ends[:, None] - np.arange(T - 1, -1, -1)  # (N, T) block indices, oldest first
-    return Windows(prepared.x_blocks[idx], prepared.y_blocks[idx], (ends + 1) * cfg.block - 1)
+    """Every window of one part of the data, in scaled units, optionally with another length
+    (the task decides their shape: see its `part_windows`)."""
+    return prepared.task.part_windows(prepared, part, window)
 
 
 def last_step_targets(Y: np.ndarray) -> np.ndarray:
@@ -240,9 +224,10 @@ def teacher_vs_free(model: RNN, prepared: Prepared, origin: int, n_steps: int,
     """The model's one-step predictions (real inputs) and its recursive forecast (its own
     outputs fed back) for positions origin..origin+n_steps-1 of the series."""
     cfg = prepared.cfg
-    if cfg.task == "blocks":
-        raise ValueError("The x-blocks task reads x coordinates, never its own outputs, so it "
-                         "has no free-running mode to compare: use the next or seq task.")
+    if not prepared.task.free_running:
+        raise ValueError(f"The task '{prepared.task.label}' reads x coordinates, never its "
+                         "own outputs, so it has no free-running mode to compare: use the "
+                         "next or seq task.")
     tv = teacher_forcing_vs_free_running(model, prepared.scaled, origin, n_steps, cfg.window)
     inv = prepared.scaler.inverse_transform
     truth = inv(tv.truth)[:, 0]

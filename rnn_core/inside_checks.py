@@ -6,7 +6,6 @@ Each returns numbers and plain words; the Inside page draws them.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +16,6 @@ from rnn_core.experiment import Prepared, Run, prepare
 from rnn_core.gradcheck import rel_error
 from rnn_core.inside import last_step_targets, part_windows
 from rnn_core.scaling import MinMaxScaler
-from rnn_core.windows import windows_for_split
 
 GRADCHECK_OK = 1e-5  # a correct backward agrees with centred differences far below this
 FLAT_RATIO = 0.1  # predictions varying less than a tenth as much as the targets: a flat line
@@ -62,21 +60,14 @@ def verify_gradients(model, X, Y, *, max_entries: int = 30, eps: float = 1e-6,
 # ----- leakage ---------------------------------------------------------------------------------
 def leaky_prepare(series: pd.Series, cfg, units: str = "") -> Prepared:
     """Like `prepare`, but with the tutorials' mistake: the scaler is fitted on ALL the data,
-    so the training part already knows the range of the test part (blocks task: the x scaler
-    too). Same split and windows otherwise."""
+    so the training part already knows the range of the test part (the x scaler too, where the
+    task has one). Same split and windows otherwise."""
     honest = prepare(series, cfg, units)
     scaler = type(honest.scaler)().fit(honest.values[:, None])  # every point, test included
-    scaled = scaler.transform(honest.values[:, None])  # (n, 1)
-    if cfg.task != "blocks":
-        windows = windows_for_split(scaled, honest.split, cfg.window,
-                                    many_to_many=cfg.task == "seq")
-        return dataclasses.replace(honest, scaler=scaler, scaled=scaled, windows=windows)
-    x = np.asarray(honest.index, dtype=np.float64)[:, None]
-    x_scaler = MinMaxScaler().fit(x)
-    shape = honest.y_blocks.shape
-    return dataclasses.replace(honest, scaler=scaler, scaled=scaled, x_scaler=x_scaler,
-                               y_blocks=scaled[:, 0].reshape(shape),
-                               x_blocks=x_scaler.transform(x)[:, 0].reshape(shape))
+    x_scaler = None
+    if honest.x_scaler is not None:
+        x_scaler = MinMaxScaler().fit(np.asarray(honest.index, dtype=np.float64)[:, None])
+    return honest.task.with_scaler(honest, scaler, x_scaler)
 
 
 @dataclass(frozen=True)
@@ -137,14 +128,7 @@ class Diagnosis:
 
 def _predictions(run: Run, part: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(predictions, targets, hidden states (.., H)) of one part, scaled units."""
-    p = run.prepared
-    if run.cfg.task == "blocks":
-        Y, cache = run.rnn.forward(p.x_blocks[None])  # the whole curve, state carried
-        lo, hi = p.split.bounds(part)
-        return Y[0, lo:hi], p.y_blocks[lo:hi], cache["H"][-1][0, lo:hi]
-    w = part_windows(p, part)
-    X = w.X[-256:]  # the latest windows are plenty to measure a spread
-    return (run.rnn.predict(X), last_step_targets(w.Y)[-256:], run.rnn.hidden_states(X))
+    return run.task.part_predictions(run, part)
 
 
 def diagnose_flat(run: Run, part: str | None = None) -> Diagnosis:
@@ -218,26 +202,24 @@ def rnn_vs_mlp(run: Run, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
     depends on the window, and (given evaluate's `metrics`) their test RMSE and MAE."""
     T, cfg = run.cfg.window, run.cfg
     step_in = run.prepared.n_in
-    blocks = cfg.task == "blocks"
+    mlp_reads, mlp_grows = run.task.mlp_reads(cfg)
     rows = {
         "RNN": {"parameters": run.rnn.n_params,
                 "weights": ", ".join(f"{k} {'×'.join(map(str, v.shape))}"
                                      for k, v in run.rnn.params.items()),
-                "reads": f"one step at a time ({step_in} number(s) per step, {T} steps), "
+                "reads": f"one step at a time ({step_in} number{'s' * (step_in != 1)} per "
+                         f"step, {T} steps), "
                          f"carrying a memory h of {cfg.n_hidden} numbers",
                 "grows with the window": "no: the same weights at every step"},
         "MLP": {"parameters": run.mlp.n_params,
                 "weights": ", ".join(f"{k} {'×'.join(map(str, v.shape))}"
                                      for k, v in run.mlp.params.items()),
-                "reads": (f"one block of {run.mlp.n_in} x values, with no memory of the "
-                          "blocks before" if blocks else
-                          f"the whole window at once, as one vector of {run.mlp.n_in} numbers; "
-                          "no memory"),
-                "grows with the window": ("no: it never sees more than one block" if blocks
-                                          else "yes: one input weight per window position")},
+                "reads": mlp_reads,
+                "grows with the window": mlp_grows},
     }
-    if metrics is not None:
+    if metrics is not None and len(metrics):
+        scored = "test" if run.task.held_out else "extrapolation"
         for name in rows:
-            rows[name]["test RMSE"] = float(metrics.loc[name, "RMSE"])
-            rows[name]["test MAE"] = float(metrics.loc[name, "MAE"])
+            rows[name][f"{scored} RMSE"] = float(metrics.loc[name, "RMSE"])
+            rows[name][f"{scored} MAE"] = float(metrics.loc[name, "MAE"])
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -4,15 +4,25 @@ Compute them after inverse-transforming to the data's own units, so "RMSE 5.8" m
 5.8 dollars (or percentage points), not 5.8 scaled units. Every function takes two arrays of the
 same shape (any shape; all elements count equally) and returns a float.
 
-MASE compares a model with persistence ("the next value equals the last one") on the same
-points: below 1 the model beats persistence, above 1 it loses to it.
+Two ratios compare a model with persistence ("the next value equals the last one"), and they
+are different numbers with different names:
+
+    MASE (Hyndman & Koehler 2006)   = MAE(model on the test points) / MAE(naive, in sample)
+        where MAE(naive, in sample) = mean |y_t - y_{t-1}| over the *training* part;
+    MAE ÷ persistence MAE            = MAE(model) / MAE(persistence on the same test points).
+
+Below 1, the second says the model beat persistence on these points; the first says its errors
+are smaller than a typical one-step change seen in training (sktime's and darts' `mase`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-METRICS = ("mse", "rmse", "mae", "mape", "mase")
+METRICS = ("mse", "rmse", "mae", "mape", "mase", "rel_mae")
+# How each metric is named on screen.
+LABELS = {"mse": "MSE", "rmse": "RMSE", "mae": "MAE", "mape": "MAPE (%)", "mase": "MASE",
+          "rel_mae": "MAE ÷ persistence MAE"}
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -57,31 +67,55 @@ def mape(y_true, y_pred, *, eps: float = 1e-3) -> float:
     return float(100.0 * np.mean(np.abs(t[keep] - p[keep]) / np.abs(t[keep])))
 
 
-def mase(y_true, y_pred, y_naive) -> float:
-    """Mean absolute scaled error: MAE(model) / MAE(persistence) on the same points.
+def naive_scale(y_train) -> float:
+    """MASE's scale: the in-sample MAE of the one-step naive forecast, mean |y_t - y_{t-1}|
+    over the training values y_train (n,) in time order. NaN with fewer than two values."""
+    y = np.asarray(y_train, dtype=np.float64).ravel()
+    return float(np.mean(np.abs(np.diff(y)))) if y.size >= 2 else float("nan")
 
-    y_naive: the persistence forecast of each point (the value one step earlier), same shape.
-    Persistence itself scores exactly 1. NaN when persistence is perfect (MAE 0): the ratio
-    is then undefined.
+
+def mase(y_true, y_pred, y_train) -> float:
+    """Mean absolute scaled error (Hyndman & Koehler 2006): MAE(y_true, y_pred) divided by
+    `naive_scale(y_train)`, the naive forecast's MAE on the training part.
+
+    NaN when the training part never changes (scale 0): the ratio is then undefined.
     """
-    t, p = _pair(y_true, y_pred)
-    _, naive = _pair(y_true, y_naive)
-    denom = np.mean(np.abs(t - naive))
+    scale = naive_scale(y_train)
+    if not scale > 0.0:
+        return float("nan")
+    return mae(y_true, y_pred) / scale
+
+
+def relative_mae(y_true, y_pred, y_naive) -> float:
+    """MAE(model) / MAE(persistence) on the same points; below 1 the model beat persistence.
+
+    y_naive: persistence's forecast of each point (the value one step earlier), same shape.
+    Persistence itself scores exactly 1. NaN when persistence is perfect (MAE 0).
+    """
+    denom = mae(y_true, y_naive)
     if denom == 0.0:
         return float("nan")
-    return float(np.mean(np.abs(t - p)) / denom)
+    return mae(y_true, y_pred) / denom
 
 
-def metrics_table(y_true, preds: dict, y_naive, *,
+def metrics_table(y_true, preds: dict, y_naive=None, *, y_train=None,
                   naive_name: str = "Persistence") -> dict[str, dict[str, float]]:
-    """Every metric for every model: {name: {"mse", "rmse", "mae", "mape", "mase"}}.
+    """Every metric for every model: {name: {"mse", "rmse", "mae", "mape", ["mase"], ["rel_mae"]}}.
 
-    preds: {name: y_pred} with each y_pred shaped like y_true. A row `naive_name` (y_naive
-    scored the same way, MASE 1) is added last unless `preds` already has one.
+    preds: {name: y_pred}, each shaped like y_true. y_train: the training part's values, for
+    MASE (left out without it). y_naive: persistence's forecast of the same points; with it a
+    row `naive_name` is added last (unless `preds` has one) and every row gets "rel_mae".
     """
     rows = dict(preds)
-    rows.setdefault(naive_name, y_naive)
-    return {name: {"mse": mse(y_true, y_pred), "rmse": rmse(y_true, y_pred),
-                   "mae": mae(y_true, y_pred), "mape": mape(y_true, y_pred),
-                   "mase": mase(y_true, y_pred, y_naive)}
-            for name, y_pred in rows.items()}
+    if y_naive is not None:
+        rows.setdefault(naive_name, y_naive)
+    table = {}
+    for name, y_pred in rows.items():
+        row = {"mse": mse(y_true, y_pred), "rmse": rmse(y_true, y_pred),
+               "mae": mae(y_true, y_pred), "mape": mape(y_true, y_pred)}
+        if y_train is not None:
+            row["mase"] = mase(y_true, y_pred, y_train)
+        if y_naive is not None:
+            row["rel_mae"] = relative_mae(y_true, y_pred, y_naive)
+        table[name] = row
+    return table

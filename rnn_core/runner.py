@@ -14,6 +14,7 @@ import pandas as pd
 from rnn_core.config import LabConfig
 from rnn_core.evaluate import evaluate
 from rnn_core.experiment import Run, check_cost, prepare
+from rnn_core.metrics import LABELS
 
 
 def run_config(series: pd.Series, cfg: LabConfig) -> dict:
@@ -27,8 +28,10 @@ def run_config(series: pd.Series, cfg: LabConfig) -> dict:
     run = Run(prepared)
     run.train(cfg.epochs)
     ev = evaluate(run)
-    out = {f"{model}_{metric}": float(ev.metrics.loc[model, metric])
-           for model in ev.metrics.index for metric in ev.metrics.columns}
+    # "MAE ÷ persistence MAE" -> "REL_MAE": plain column names for tables and CSV files
+    names = {label: key.upper() for key, label in LABELS.items()}
+    out = {f"{model}_{names[col]}": float(ev.metrics.loc[model, col])
+           for model in ev.metrics.index for col in ev.metrics.columns}
     out.update(val_rnn_rmse=ev.val_rmse.get("RNN", np.nan),
                val_mlp_rmse=ev.val_rmse.get("MLP", np.nan),
                val_persistence_rmse=ev.val_rmse.get("Persistence", np.nan),

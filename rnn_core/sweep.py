@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from rnn_core.config import LabConfig, validated
 from rnn_core.executors import Engine, Feeder
 from rnn_core.runner import run_config
-from rnn_core.split import split_points
+from rnn_core.tasks import get_task
 
 MAX_RUNS = 400  # runs one visitor may queue in one sweep, so a shared server stays responsive
 SWEPT = ("window", "n_hidden", "lr", "activation", "optimizer", "seed")  # settings a grid varies
@@ -76,11 +76,10 @@ def expand_grid(base_cfg: LabConfig, *, windows, hidden, lrs, activations=None, 
     if n_points is None and base_cfg.source == "synthetic":
         n_points = base_cfg.n_points
     if n_points is not None:
-        # The blocks task splits blocks of `block` points; the others split single points.
-        n = n_points // base_cfg.block if base_cfg.task == "blocks" else n_points
+        task = get_task(base_cfg.task)
         for w in axes["window"]:
             try:
-                split_points(n, val_frac=base_cfg.val_frac, test_frac=base_cfg.test_frac, window=w)
+                task.check_window(n_points, base_cfg, w)
             except ValueError as err:
                 raise ValueError(f"Window {w} does not fit the data: {err}") from None
     names = list(axes)

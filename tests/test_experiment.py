@@ -151,7 +151,16 @@ def test_metrics_are_in_the_data_units_and_match_the_predictions():
     ev = evaluate(run)
     test = ev.predictions[ev.predictions["part"] == "test"]
     assert ev.metrics.loc["RNN", "RMSE"] == pytest.approx(rmse(test["actual"], test["RNN"]))
-    assert ev.metrics.loc["Persistence", "MASE"] == pytest.approx(1.0)
+    assert ev.metrics.loc["Persistence", "MAE ÷ persistence MAE"] == 1.0
+    # MASE is Hyndman's: the test MAE over the naive forecast's MAE on the training part
+    p = run.prepared
+    train = xsinx().to_numpy()[:p.split.train_end]
+    scale = np.mean(np.abs(np.diff(train)))
+    for model in ("RNN", "MLP", "Persistence"):
+        mae = np.mean(np.abs(test["actual"] - test[model]))
+        assert ev.metrics.loc[model, "MASE"] == pytest.approx(mae / scale, rel=1e-12)
+        naive = np.mean(np.abs(test["actual"] - test["Persistence"]))
+        assert ev.metrics.loc[model, "MAE ÷ persistence MAE"] == pytest.approx(mae / naive)
     np.testing.assert_array_equal(test["actual"], xsinx().loc[test.index].to_numpy())
     # persistence repeats the previous real value
     positions = xsinx().index.get_indexer(test.index)
@@ -177,7 +186,14 @@ def test_the_blocks_preset_extrapolates_twenty_blocks_to_x_7_2():
     ev = evaluate(run, lambda x: true_function("xsinx", x))
     assert len(ev.extrapolation) == 20 * 6
     assert ev.extrapolation.index[-1] == pytest.approx(7.2)
-    assert {"RNN", "MLP", "Persistence"} == set(ev.metrics.index)
+    # scored against the true curve past the data; persistence (which would read the true
+    # previous y that this network never sees) is no baseline here
+    assert {"RNN", "MLP"} == set(ev.metrics.index)
+    truth = ev.extrapolation["true"].to_numpy()
+    assert ev.metrics.loc["RNN", "RMSE"] == pytest.approx(
+        np.sqrt(np.mean((ev.extrapolation["RNN"].to_numpy() - truth) ** 2)))
+    # trained on all 100 blocks: the fitted curve covers every point of the data
+    assert len(ev.predictions) == 600 and set(ev.predictions["part"]) == {"train"}
 
 
 def test_future_dates_keep_the_series_frequency():

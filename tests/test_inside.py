@@ -113,8 +113,8 @@ def test_block_windows_are_consecutive_blocks_with_their_targets():
     p = run.prepared
     w = part_windows(p, "train")
     assert w.X.shape[1:] == (5, 6) and w.Y.shape[1:] == (5, 6)
-    np.testing.assert_array_equal(w.X[0], p.x_blocks[0:5])
-    np.testing.assert_array_equal(w.Y[2], p.y_blocks[2:7])
+    np.testing.assert_array_equal(w.X[0], p.inputs[0:5])
+    np.testing.assert_array_equal(w.Y[2], p.targets[2:7])
     assert w.target_idx[0] == 5 * 6 - 1  # the last point of block 4
 
 

@@ -74,9 +74,10 @@ def assert_same_run(session_run: Run, solo: Run) -> None:
     np.testing.assert_array_equal(session_run.prepared.values, solo.prepared.values)
 
 
-def loss_trace(at, name: str = "RNN train") -> list[float]:
+def loss_trace(at, name: str = "RNN training loss") -> list[float]:
+    """The y values of the first trace whose legend name starts with `name`."""
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    return next(t for t in fig["data"] if t["name"] == name)["y"]
+    return next(t for t in fig["data"] if t["name"].startswith(name))["y"]
 
 
 def test_three_sessions_stepping_in_turn_each_get_their_own_solo_history():

@@ -61,8 +61,9 @@ def test_a_short_training_run_fills_the_history_and_draws_the_loss_chart():
     assert run.epochs_done == 4
     assert len(run.rnn_history.train_loss) == 4 and len(run.mlp_history.train_loss) == 4
     names = [trace["name"] for trace in figure(at)["data"]]
-    assert "RNN train" in names and "MLP train" in names
-    rnn_trace = next(t for t in figure(at)["data"] if t["name"] == "RNN train")
+    assert "RNN training loss (next value)" in names
+    assert "MLP training loss (next value)" in names
+    rnn_trace = next(t for t in figure(at)["data"] if t["name"] == "RNN training loss (next value)")
     np.testing.assert_allclose(rnn_trace["y"], run.rnn_history.train_loss)
     assert "Trained 4 epochs" in texts(at)
 
@@ -92,8 +93,8 @@ def test_compare_shows_three_predictions_and_the_metrics_table():
     assert {"actual", "RNN one-step", "MLP one-step", "Persistence one-step"} <= names
     table = at.dataframe[0].value
     assert list(table.index) == ["RNN", "MLP", "Persistence"]
-    assert {"MSE", "RMSE", "MAE", "MASE"} <= set(table.columns)
-    assert table.loc["Persistence", "MASE"] == pytest.approx(1.0)
+    assert {"MSE", "RMSE", "MAE", "MASE", "MAE ÷ persistence MAE"} <= set(table.columns)
+    assert table.loc["Persistence", "MAE ÷ persistence MAE"] == pytest.approx(1.0)
     forecast = {t["name"] for t in figure(at, 1)["data"]}
     assert {"RNN extrapolation", "MLP extrapolation", "true curve"} <= forecast
 

@@ -39,22 +39,26 @@ def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units:
     return styled(fig, title, y_title=units)
 
 
-def loss_chart(histories: dict[str, object], log_y: bool = True,
-               epochs: int | None = None) -> go.Figure:
+def loss_chart(histories: dict[str, object], log_y: bool = True, epochs: int | None = None,
+               train_labels: dict[str, str] | None = None) -> go.Figure:
     """Training (solid) and validation (dotted) loss of each model per epoch.
 
-    histories: name -> History with lists train_loss, val_loss.
+    histories: name -> History with lists train_loss, val_loss; train_labels: name -> what
+    that model's training loss averages (e.g. "every step of the window"), for the legend.
+    Validation always scores the next value of held-out windows, for every model.
     """
+    train_labels = train_labels or {}
     fig = go.Figure()
     for name, h in histories.items():
         if h is None or not len(h):
             continue
         x = np.arange(1, len(h) + 1)
-        fig.add_scatter(x=x, y=h.train_loss, name=f"{name} train", mode="lines",
+        fig.add_scatter(x=x, y=h.train_loss, name=f"{name} {train_labels.get(name, 'training')}",
+                        mode="lines",
                         line=dict(color=COLORS[name]))
         val = np.asarray(h.val_loss, dtype=float)
         if np.isfinite(val).any():
-            fig.add_scatter(x=x, y=val, name=f"{name} validation", mode="lines",
+            fig.add_scatter(x=x, y=val, name=f"{name} validation (next value)", mode="lines",
                             line=dict(color=COLORS[name], dash="dot"))
     fig.update_yaxes(type="log" if log_y else "linear")
     if epochs:
@@ -76,9 +80,12 @@ def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) 
     return styled(fig, "One-step predictions (each window made of real data)", y_title=units)
 
 
-def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame, free_run: pd.DataFrame,
-                   units: str, bands: dict[str, np.ndarray] | None = None) -> go.Figure:
-    """Free-running forecasts: from the start of the test part over it, and past the end."""
+def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
+                   free_run: pd.DataFrame | None, units: str,
+                   bands: dict[str, np.ndarray] | None = None) -> go.Figure:
+    """Free-running forecasts: from the start of the test part over it (when the task has one),
+    and past the end."""
+    free_run = free_run if free_run is not None else pd.DataFrame(columns=["RNN", "MLP"])
     fig = go.Figure()
     fig.add_scatter(x=history.index, y=history.to_numpy(), name="actual", mode="lines",
                     line=dict(color=COLORS["actual"], width=2))
@@ -86,8 +93,10 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame, free_run: pd
         fig.add_scatter(x=extrapolation.index, y=extrapolation["true"], name="true curve",
                         mode="lines", line=dict(color=COLORS["true"], dash="dash"))
     for name in ("RNN", "MLP"):
-        fig.add_scatter(x=free_run.index, y=free_run[name], name=f"{name} free-running over test",
-                        mode="lines", line=dict(color=COLORS[name], dash="dot"))
+        if len(free_run):
+            fig.add_scatter(x=free_run.index, y=free_run[name],
+                            name=f"{name} free-running over test", mode="lines",
+                            line=dict(color=COLORS[name], dash="dot"))
         fig.add_scatter(x=extrapolation.index, y=extrapolation[name],
                         name=f"{name} extrapolation", mode="lines",
                         line=dict(color=COLORS[name], width=2.5))
@@ -120,9 +129,10 @@ def horizon_chart(errors: pd.DataFrame, units: str) -> go.Figure:
     for name in errors.columns:
         fig.add_scatter(x=errors.index, y=errors[name], name=name, mode="lines+markers",
                         line=dict(color=COLORS.get(name)))
-    fig.update_xaxes(type="log", tickvals=list(errors.index))
-    return styled(fig, "Error against steps ahead (test part)", "steps ahead",
-                   f"RMSE ({units})" if units else "RMSE")
+    fig.update_xaxes(tickvals=list(errors.index))
+    distance = errors.index.name or "steps ahead"
+    return styled(fig, f"Error against distance ({distance})", distance,
+                  f"RMSE ({units})" if units else "RMSE")
 
 
 def gradient_norm_chart(curves: dict[str, np.ndarray], title: str) -> go.Figure:

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core.config import FIELDS, LabConfig, validated
+from rnn_core.tasks import TASKS
 from ui import state
 
 CHOICE_LABELS = {
@@ -20,8 +21,7 @@ CHOICE_LABELS = {
     "csv": "Upload a CSV file",
     "xsinx": "x·sin(x)", "sine": "Sine", "damped": "Damped oscillation",
     "random_walk": "Random walk",
-    "next": "Window → next value (many-to-one)", "seq": "Sequence, shifted by one (many-to-many)",
-    "blocks": "x-blocks → y, state carried (seed 001)",
+    **{key: task.label for key, task in TASKS.items()},
     "minmax": "Min-max to [0, 1]", "standard": "Standard (mean 0, std 1)",
     "adam": "Adam", "sgd": "SGD", "momentum": "SGD + momentum",
     "tanh": "tanh", "relu": "ReLU", "1d": "Daily", "1wk": "Weekly",

@@ -30,10 +30,10 @@ def free_tab(run: Run) -> None:
                 "errors pile up with the distance from the start (seed 001's extrapolation "
                 "drifts for exactly this reason).")
     p, cfg = run.prepared, run.cfg
-    if cfg.task == "blocks":
-        st.info("The x-blocks task reads x coordinates, never its own outputs, so it has no "
-                "free-running mode: switch the task to 'next value' or 'sequence' to see this "
-                "view.")
+    if not run.task.free_running:
+        st.info(f"The task '{run.task.label}' reads x coordinates, never its own outputs, so "
+                "it has no free-running mode: switch the task to 'next value' or 'sequence' to "
+                "see this view.")
         return
     n = len(p.values)
     c1, c2 = st.columns(2)

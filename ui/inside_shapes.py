@@ -25,36 +25,32 @@ class Shape:
     feedback: bool  # output t fed back as the input of step t + 1
     text: str  # what it is, in plain words
     in_app: str  # which setting of this app uses it
-    task: str | None  # the LabConfig.task it corresponds to, if any
 
 
 SHAPES = (
     Shape("one_to_one", "One to one", 1, (0,), (0,), False,
           "One input, one output, no time at all: this is an ordinary feed-forward network.",
-          "Not an RNN setting here; the MLP baseline works this way on a whole window.", None),
+          "Not an RNN setting here; the MLP baseline works this way on a whole window."),
     Shape("one_to_many", "One to many", 4, (0,), (0, 1, 2, 3), True,
           "One input starts the sequence; each later step produces an output from the state, "
           "here with the previous output fed back in.",
           "Free-running extrapolation works like this: after the real window, each "
-          "prediction becomes the next input (Compare page, and the teacher-forcing view).",
-          None),
+          "prediction becomes the next input (Compare page, and the teacher-forcing view)."),
     Shape("many_to_one", "Many to one", 4, (0, 1, 2, 3), (3,), False,
           "A whole window is read, one value per step, and only the last step's output is "
-          "used.", "Task 'Window → next value': the loss sits on the last output only.", "next"),
+          "used.", "Task 'Window → next value': the loss sits on the last output only."),
     Shape("many_to_many", "Many to many, aligned", 4, (0, 1, 2, 3), (0, 1, 2, 3), False,
           "An output at every step, each aligned with its input: step t predicts the value "
           "after x_t.",
           "Task 'Sequence, shifted by one' (every step scored), and the x-blocks task, which "
-          "also carries the state from one window to the next.", "seq"),
+          "also carries the state from one window to the next."),
     Shape("encoder_decoder", "Many to many, encoder–decoder", 6, (0, 1, 2), (3, 4, 5), False,
           "First read the whole input (encoder), then write a whole output sequence from the "
           "final state (decoder); the two lengths may differ.",
           "Not trained in this app; a forecast of several steps at once would take this "
-          "shape.", None),
+          "shape."),
 )
 
-# The x-blocks task is many-to-many with the state carried across windows.
-TASK_SHAPE = {"next": "many_to_one", "seq": "many_to_many", "blocks": "many_to_many"}
 
 
 def _box(fig: go.Figure, t: int, row: str, label: str) -> None:

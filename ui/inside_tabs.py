@@ -8,7 +8,7 @@ import streamlit as st
 from rnn_core import inside
 from rnn_core.experiment import Run
 from ui import inside_views as views
-from ui.inside_shapes import SHAPES, TASK_SHAPE, shape_diagram
+from ui.inside_shapes import SHAPES, shape_diagram
 
 PARTS = {"train": "training", "val": "validation", "test": "test"}
 GRAD_BATCH = 16  # windows averaged into the gradient picture
@@ -167,7 +167,7 @@ def shapes_tab(run: Run) -> None:
     st.markdown("Unrolling an RNN draws its one cell once per time step, with the hidden state "
                 "passed along the row. What changes between uses is where inputs go in and "
                 "where outputs are read.")
-    current = TASK_SHAPE.get(run.cfg.task)
+    current = run.task.shape
     for shape in SHAPES:
         c1, c2 = st.columns([3, 2])
         c1.plotly_chart(shape_diagram(shape, current == shape.key), key=f"inside_shape_{shape.key}",
@@ -267,7 +267,7 @@ def grads_tab(run: Run) -> None:
     if c["clip"]:
         cols[-1].metric("Clipping multiplies the gradient by", f"{clipped.clip_factor:.3g}",
                         help="min(1, threshold ÷ gradient norm): every step alike.")
-    if run.cfg.task == "blocks":
+    if not run.task.held_out:  # the x-blocks task: truncated BPTT along the whole curve
         st.caption(f"The x-blocks task trains with k1 = 1 and k2 = {run.cfg.window}: after every "
                    f"block it backpropagates through the last {run.cfg.window} blocks, so "
                    "the window length here plays the part of k2.")

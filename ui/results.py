@@ -12,7 +12,9 @@ from rnn_core.experiment import Run
 from rnn_core.io import save_model
 from rnn_core.restore import run_file_config
 from rnn_core.sources.synthetic import has_true_function, true_function
-from ui import state
+from rnn_core.ranges import EFFECT, out_of_range
+from rnn_core.ranges import describe as describe_range
+from ui import data, state
 
 
 def true_curve(run: Run):
@@ -21,6 +23,31 @@ def true_curve(run: Run):
     if cfg.source == "synthetic" and has_true_function(cfg.synthetic_kind):
         return lambda x: true_function(cfg.synthetic_kind, x)
     return None
+
+
+def mismatch_notice(run: Run) -> bool:
+    """Say plainly when `run` was trained on other data or settings than those selected now.
+
+    The run's own data is what every table and chart of it uses; nothing is re-scored on data
+    it was not trained on. Returns True when a notice was shown.
+    """
+    changes = run.differences(None if (s := data.current_series()) is None else s.values,
+                              state.cfg())
+    if not changes:
+        return False
+    trained_on = getattr(run, "data_label", "") or "its own data"
+    st.warning(f"This model was trained on {trained_on}; since then {'; '.join(changes)}. "
+               "Everything shown for it here uses the data and settings it was trained on. "
+               "Press **Train** on the Train page to train on what is selected now (this model "
+               "stays available until then).")
+    return True
+
+
+def range_notes(prepared) -> None:
+    """Held-out values outside the training range: how many, by how much, and what it does."""
+    reports = out_of_range(prepared)
+    if reports:
+        st.warning(" ".join(describe_range(r, prepared.units) for r in reports) + " " + EFFECT)
 
 
 def evaluation(run: Run) -> Evaluation:

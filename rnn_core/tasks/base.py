@@ -1,0 +1,105 @@
+"""What every task offers, and the steps all tasks share (checking and scaling a series)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rnn_core.scaling import MinMaxScaler, StandardScaler
+
+
+def make_scaler(kind: str) -> MinMaxScaler | StandardScaler:
+    return MinMaxScaler() if kind == "minmax" else StandardScaler()
+
+
+def checked_values(series: pd.Series) -> np.ndarray:
+    """series (n,) -> float64 values, or a plain-words ValueError when it cannot be trained on."""
+    values = np.asarray(series.to_numpy(), dtype=np.float64)
+    if values.ndim != 1 or len(values) < 4:
+        raise ValueError("The series needs at least a few numbers to train on.")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("The series contains missing or infinite values; clean it first.")
+    if values.min() == values.max():
+        # nothing to learn, and every error ratio would be 0 / 0
+        raise ValueError(f"All {len(values)} values of the series are equal ({values[0]:g}): "
+                         "there is nothing to learn. Choose a series (or column) that changes.")
+    return values
+
+
+class Task:
+    """The interface; see `windowed.py` and `blocks.py` for the two implementations.
+
+    Attributes a page reads: `key`, `label` (for the task menu), `controls` and
+    `training_controls` (the problem and training settings this task uses beyond the common
+    ones), `shape` ("many_to_one" | "many_to_many", for Inside),
+    `free_running` (does the model ever read its own outputs?), `held_out` (are validation
+    and test parts kept out of training?), `rnn_loss_label` / `mlp_loss_label` (what each
+    training loss averages).
+    """
+
+    key: str = ""
+    label: str = ""
+    controls: tuple[str, ...] = ()
+    training_controls: tuple[str, ...] = ()
+    shape: str = "many_to_one"
+    free_running: bool = True
+    held_out: bool = True
+    rnn_loss_label: str = "training loss"
+    mlp_loss_label: str = "training loss"
+
+    # ----- data ------------------------------------------------------------------------------
+    def prepare(self, series, cfg, units=""):
+        """series -> Prepared: split, scaler fitted on the training part, the task's windows."""
+        raise NotImplementedError
+
+    def n_in(self, cfg) -> int:
+        """Numbers the RNN reads per time step (its outputs per step are the same count)."""
+        return 1
+
+    def mlp_in(self, cfg) -> int:
+        """Inputs of the MLP baseline."""
+        raise NotImplementedError
+
+    def points_per_step(self, cfg) -> int:
+        """Series points per split unit (1, or a block's size)."""
+        return 1
+
+    def check_window(self, n_points: int, cfg, window: int) -> None:
+        """Raise ValueError, in plain words, if `window` does not fit a series of n_points."""
+        raise NotImplementedError
+
+    def n_train_windows(self, prepared) -> int:
+        raise NotImplementedError
+
+    def cost_shape(self, prepared) -> tuple[int, int]:
+        """(training sequences per epoch, steps each) for the compute cap."""
+        return self.n_train_windows(prepared), prepared.cfg.window
+
+    # ----- training --------------------------------------------------------------------------
+    def train_rnn_epoch(self, run) -> None:
+        raise NotImplementedError
+
+    def mlp_data(self, prepared, part: str):
+        """(X, Y) the MLP trains or is scored on in one part, or (None, None) when empty."""
+        raise NotImplementedError
+
+    # ----- evaluation ------------------------------------------------------------------------
+    def evaluate(self, run, true_function=None):
+        """An `rnn_core.evaluate.Evaluation` of the run, in the data's units."""
+        raise NotImplementedError
+
+    def part_windows(self, prepared, part: str = "train", window: int | None = None):
+        """Every window of one part, scaled (Inside views), optionally with another length."""
+        raise NotImplementedError
+
+    def part_predictions(self, run, part: str):
+        """(predictions, targets, hidden states) of one part in scaled units (Inside)."""
+        raise NotImplementedError
+
+    def with_scaler(self, prepared, scaler, x_scaler=None):
+        """The same split and windows, scaled by another (already fitted) scaler (Inside)."""
+        raise NotImplementedError
+
+    def mlp_reads(self, cfg) -> tuple[str, str]:
+        """(what the MLP reads, whether its size grows with the window), in words."""
+        raise NotImplementedError

@@ -1,0 +1,176 @@
+"""Windowed tasks: the series cut into windows of `window` past values, each predicting ahead.
+
+    next (many-to-one):   X = values[t-T : t]  ->  Y = values[t]             loss: last output
+    seq  (many-to-many):  X = values[t-T : t]  ->  Y = values[t-T+1 : t+1]   loss: every output
+
+A window belongs to the part its *last* target lies in. For validation and test only that last
+target is scored — for both tasks and both models — because a sequence window's earlier targets
+lie before its last one, often inside the training part: scoring them would "validate" on
+training data (seed 004's bug). So every held-out number is the next-value error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rnn_core.evaluate import Evaluation, future_index, metrics_frame, to_units, unit_factor
+from rnn_core.forecast import horizon_errors, recursive_forecast
+from rnn_core.metrics import rmse
+from rnn_core.prepared import Prepared
+from rnn_core.split import PARTS, split_points
+from rnn_core.tasks.base import Task, checked_values, make_scaler
+from rnn_core.train import fit
+from rnn_core.windows import Windows, make_windows, windows_for_split
+
+HORIZONS = (1, 2, 4, 8, 16, 32)
+
+
+def last_step(Y: np.ndarray) -> np.ndarray:
+    """Targets (N, D) or (N, T, D) -> the next value of each window, (N, D)."""
+    return Y[:, -1, :] if Y.ndim == 3 else Y
+
+
+class NextValue(Task):
+    key = "next"
+    label = "Window → next value (many-to-one)"
+    controls = ("window",)
+    training_controls = ("bptt_steps",)
+    shape = "many_to_one"
+    many_to_many = False
+    rnn_loss_label = "training loss (next value)"
+    mlp_loss_label = "training loss (next value)"
+
+    # ----- data ------------------------------------------------------------------------------
+    def prepare(self, series: pd.Series, cfg, units: str = "") -> Prepared:
+        """Split chronologically, fit the scaler on the training part only, window each part."""
+        values = checked_values(series)
+        split = split_points(len(values), val_frac=cfg.val_frac, test_frac=cfg.test_frac,
+                             window=cfg.window)
+        scaler = make_scaler(cfg.scaler).fit(values[: split.train_end, None])
+        scaled = scaler.transform(values[:, None])  # (n, 1); the test part never touched the fit
+        windows = windows_for_split(scaled, split, cfg.window, many_to_many=self.many_to_many)
+        if not len(windows["train"].X):
+            raise ValueError(f"With a window of {cfg.window} the training part has no windows: "
+                             "use a smaller window or more data.")
+        return Prepared(cfg, self, values, series.index, split, scaler, scaled, windows,
+                        units=units)
+
+    def mlp_in(self, cfg) -> int:
+        return cfg.window
+
+    def check_window(self, n_points: int, cfg, window: int) -> None:
+        split_points(n_points, val_frac=cfg.val_frac, test_frac=cfg.test_frac, window=window)
+
+    def n_train_windows(self, prepared) -> int:
+        return len(prepared.windows["train"].X)
+
+    # ----- training --------------------------------------------------------------------------
+    def train_rnn_epoch(self, run) -> None:
+        cfg, p = run.cfg, run.prepared
+        train, val = p.part("train"), p.part("val")
+        run.rnn_history = fit(
+            run.rnn, train.X, train.Y, epochs=1, batch_size=cfg.batch_size,
+            optimizer=run.rnn_opt, clip=cfg.clip or None, seed=cfg.seed,
+            X_val=None if val is None else val.X,
+            Y_val=None if val is None else last_step(val.Y),  # held out: only targets in val
+            bptt_steps=cfg.bptt_steps or None, history=run.rnn_history)
+
+    def mlp_data(self, prepared, part: str):
+        w = prepared.part(part)
+        if w is None:
+            return None, None
+        return w.X, last_step(w.Y)  # the MLP predicts the next value
+
+    # ----- evaluation ------------------------------------------------------------------------
+    def evaluate(self, run, true_function=None) -> Evaluation:
+        p, cfg = run.prepared, run.cfg
+        frames = []
+        for part in PARTS:
+            w = p.part(part)
+            if w is None:
+                continue
+            idx = w.target_idx
+            frames.append(pd.DataFrame({
+                "actual": p.values[idx],
+                "RNN": to_units(p, run.rnn.predict(w.X))[:, 0],  # teacher forcing: real inputs
+                "MLP": to_units(p, run.mlp.predict(w.X))[:, 0],
+                "Persistence": p.values[idx - 1],  # tomorrow = today
+                "part": part,
+            }, index=p.index[idx]))
+        predictions = pd.concat(frames)
+        test = predictions[predictions["part"] == "test"]
+        metrics = metrics_frame(test["actual"].to_numpy(),
+                                {m: test[m].to_numpy() for m in ("RNN", "MLP")},
+                                y_naive=test["Persistence"].to_numpy(),
+                                y_train=p.part_values("train"))
+        val = predictions[predictions["part"] == "val"]
+        val_rmse = ({m: rmse(val["actual"].to_numpy(), val[m].to_numpy())
+                     for m in ("RNN", "MLP", "Persistence")} if len(val) else {})
+
+        context = p.scaled[-cfg.window:]  # (window, 1): the last real window
+        fut = future_index(p.index, cfg.horizon)
+        extrapolation = pd.DataFrame({
+            "RNN": to_units(p, recursive_forecast(run.rnn, context, cfg.horizon))[:, 0],
+            "MLP": to_units(p, recursive_forecast(run.mlp, context, cfg.horizon))[:, 0],
+        }, index=fut)
+        if true_function is not None:
+            extrapolation["true"] = true_function(np.asarray(fut, dtype=np.float64))
+
+        start, n = p.split.val_end, len(p.values)
+        steps = n - start
+        origin = p.scaled[start - cfg.window:start]
+        free_run = pd.DataFrame({
+            "actual": p.values[start:],
+            "RNN": to_units(p, recursive_forecast(run.rnn, origin, steps))[:, 0],
+            "MLP": to_units(p, recursive_forecast(run.mlp, origin, steps))[:, 0],
+        }, index=p.index[start:])
+
+        horizons = [k for k in HORIZONS if k <= steps]
+        factor = unit_factor(p)
+        rows = {}
+        for name, model in (("RNN", run.rnn), ("MLP", run.mlp)):
+            errs = horizon_errors(model, p.scaled, start, n, cfg.window, horizons)
+            rows[name] = {k: errs[k] * factor for k in horizons}
+        # Persistence k steps ahead repeats the value k steps back.
+        rows["Persistence"] = {k: rmse(p.values[start:], p.values[start - k:n - k])
+                               for k in horizons}
+        horizon = pd.DataFrame(rows).rename_axis("steps ahead")
+        scope = f"the test part ({len(test)} points, one step ahead)"
+        return Evaluation(predictions, metrics, scope, val_rmse, extrapolation, free_run,
+                          horizon)
+
+    # ----- Inside views ----------------------------------------------------------------------
+    def part_windows(self, prepared, part: str = "train", window: int | None = None) -> Windows:
+        """X (N, T, 1), Y (N, 1) or (N, T, 1) of one part, in scaled units."""
+        T = prepared.cfg.window if window is None else int(window)
+        if T < 1:
+            raise ValueError(f"The window must be at least 1 step, got {T}.")
+        lo, hi = prepared.split.bounds(part)
+        return make_windows(prepared.scaled, T, start=lo, stop=hi,
+                            many_to_many=self.many_to_many)
+
+    def part_predictions(self, run, part: str):
+        w = self.part_windows(run.prepared, part)
+        X = w.X[-256:]  # the latest windows are plenty to measure a spread
+        return run.rnn.predict(X), last_step(w.Y)[-256:], run.rnn.hidden_states(X)
+
+    def with_scaler(self, prepared, scaler, x_scaler=None) -> Prepared:
+        import dataclasses
+
+        scaled = scaler.transform(prepared.values[:, None])  # (n, 1)
+        windows = windows_for_split(scaled, prepared.split, prepared.cfg.window,
+                                    many_to_many=self.many_to_many)
+        return dataclasses.replace(prepared, scaler=scaler, scaled=scaled, windows=windows)
+
+    def mlp_reads(self, cfg) -> tuple[str, str]:
+        return (f"the whole window at once, as one vector of {cfg.window} numbers; no memory",
+                "yes: one input weight per window position")
+
+
+class Sequence(NextValue):
+    key = "seq"
+    label = "Sequence, shifted by one (many-to-many)"
+    shape = "many_to_many"
+    many_to_many = True
+    rnn_loss_label = "training loss (every step of the window)"
