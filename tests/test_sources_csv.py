@@ -143,3 +143,163 @@ def test_summary_of_an_upload_names_its_span_and_spacing():
     assert (summary.points, summary.first, summary.last) == (4, "2024-01-01", "2024-04-01")
     assert summary.frequency == "monthly"
     assert summary.provenance == "upload"
+
+
+# --- dates: one format per column, read consistently or refused in words ------------------------
+
+def test_a_column_mixing_iso_and_slashed_dates_is_refused_with_the_rows_of_each():
+    with pytest.raises(DataSourceError) as caught:
+        load_csv(content("mixed_iso_and_slashes.csv"))
+    words = str(caught.value)
+    assert "mixes date formats" in words
+    assert "4 like 2020-01-03 (year-month-day, rows 2, 3, 5, …)" in words
+    assert "2 like 02/01/2020 (day and month with '/', rows 4, 6)" in words
+    assert "YYYY-MM-DD" in words  # what to do
+    # the file still offers its columns, so the page can show the choices and then the refusal
+    assert csv_columns(content("mixed_iso_and_slashes.csv")).time_column == "date"
+
+
+@pytest.mark.parametrize("source, note", [
+    ("day_first_slashes.csv", "Dates read as day/month/year: 13/01/2024 (row 5) can only be "
+                              "13 January 2024."),
+    ("month_first_slashes.csv", "Dates read as month/day/year: 1/13/2024 (row 5) can only be "
+                                "13 January 2024."),
+])
+def test_a_day_above_12_proves_the_day_month_order(source, note):
+    data = load_csv(content(source))
+    assert list(data.values.index) == list(pd.date_range("2024-01-10", "2024-01-17"))
+    offset = 0.25 if source.startswith("day") else 0.75
+    assert data.values.tolist() == [d + offset for d in range(10, 18)]
+    assert data.note == note and data.frequency == "daily"
+    assert csv_columns(content(source)).date_orders == ()  # settled: no choice to offer
+
+
+def test_an_unproved_day_month_order_is_read_one_way_and_said_in_a_note():
+    raw = content("ambiguous_slashes.csv")
+    data = load_csv(raw)
+    assert list(data.values.index) == list(pd.date_range("2024-02-01", "2024-02-05"))
+    assert data.values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert data.note.startswith("Dates read as day/month/year (01/02/2024 = 1 February 2024): "
+                                "no day above 12 settles the order")
+    assert "If they are month/day/year, change the date order" in data.note
+    assert csv_columns(raw).date_orders == (("date", True),)
+    chosen = load_csv(raw, day_first=False)
+    assert list(chosen.values.index) == list(dates("2024-01-02", "2024-02-02", "2024-03-02",
+                                                   "2024-04-02", "2024-05-02"))
+    assert chosen.note == "Dates read as month/day/year, as chosen (01/02/2024 = 2 January 2024)."
+
+
+def test_an_unproved_order_that_alone_spaces_the_dates_evenly_is_chosen():
+    data = load_csv(content("monthly_ambiguous_slashes.csv"))
+    assert list(data.values.index) == list(pd.date_range("2023-01-01", "2024-01-01", freq="MS"))
+    assert data.values.tolist() == [m * 10.0 for m in range(1, 14)]
+    assert data.frequency == "monthly"
+    assert "only this reading spaces the dates evenly" in data.note
+
+
+def test_dates_whose_values_contradict_each_other_are_refused():
+    with pytest.raises(DataSourceError) as caught:
+        load_csv(content("contradictory_slashes.csv"))
+    assert str(caught.value).startswith(
+        "The dates do not follow one order: 13/01/2024 (row 3) can only be day/month/year, but "
+        "01/14/2024 (row 4) only month/day/year.")
+
+
+def test_a_chosen_order_the_values_contradict_is_refused():
+    with pytest.raises(DataSourceError, match=r"cannot be month/day/year: 13/01/2024 \(row 5\)"):
+        load_csv(content("day_first_slashes.csv"), day_first=False)
+
+
+def test_dates_outside_the_years_pandas_can_hold_are_refused_in_words():
+    raw = b"date,value\n1500-01-01,1\n1500-01-02,2\n1500-01-03,3\n"
+    with pytest.raises(DataSourceError, match=r"1500-01-01 \(row 2\) is outside the years"):
+        load_csv(raw)
+
+
+@pytest.mark.parametrize("source, index, values, zone", [
+    ("timezone_offset.csv", pd.date_range("2020-01-03 02:00", periods=4), [1.5, 2.5, 3.5, 4.5],
+     "(UTC+05:00)"),
+    ("timezone_utc_z.csv", pd.date_range("2020-01-03", periods=4), [10.0, 20.0, 30.0, 40.0],
+     "(UTC, written Z)"),
+    ("timezone_dst.csv", pd.date_range("2021-03-12 09:30", periods=4),
+     [100.0, 101.0, 102.0, 103.0], "(UTC-04:00, UTC-05:00)"),
+])
+def test_time_zone_stamps_keep_their_local_dates_with_a_note(source, index, values, zone):
+    data = load_csv(content(source))
+    assert list(data.values.index) == list(index)  # as written: never shifted to UTC
+    assert data.values.tolist() == values
+    assert data.values.index.tz is None
+    assert f"The times carry a time zone {zone}" in data.note
+    assert "not converted to UTC" in data.note
+
+
+# --- encodings and digit groups -----------------------------------------------------------------
+
+@pytest.mark.parametrize("source, note", [
+    ("utf16_le_bom.csv", ""),
+    ("utf16_be_bom.csv", ""),
+    ("utf8_bom.csv", ""),
+    ("latin1.csv", "The file is not UTF-8; it was read as Windows-1252 (Western European) text "
+                   "(for example 'Température')."),
+])
+def test_utf16_utf8_with_bom_and_latin1_files_are_read(source, note):
+    found = csv_columns(content(source))
+    assert (found.time_column, found.value_column) == ("Datum", "Température (°C)")
+    data = load_csv(content(source))
+    assert list(data.values.index) == list(pd.date_range("2024-01-01", periods=4))
+    assert data.values.tolist() == [-1.5, 0.5, 2.25, 3.0]
+    assert data.name == "Température (°C)"
+    assert data.note.startswith(note) and bool(note) == bool(data.note)
+
+
+def test_a_windows_1252_file_keeps_its_euro_sign():
+    data = load_csv(content("cp1252.csv"))
+    assert data.name == "Preis (€)"
+    assert list(data.values.index) == list(pd.date_range("2024-01-02", periods=4))
+    assert data.values.tolist() == [1.5, 2.5, 3.25, 4.0]
+    assert "read as Windows-1252" in data.note
+
+
+@pytest.mark.parametrize("source, separator, decimal", [
+    ("thousands_quoted_comma.csv", ",", "."),  # "1,234.50"
+    ("thousands_space_semicolon.csv", ";", ","),  # 1 234,50 (space, no-break, narrow no-break)
+    ("thousands_dot_semicolon.csv", ";", ","),  # 1.234,50
+])
+def test_thousands_separators_are_read(source, separator, decimal):
+    found = csv_columns(content(source))
+    assert (found.separator, found.decimal, found.value_column) == (separator, decimal, "price")
+    data = load_csv(content(source))
+    assert list(data.values.index) == list(pd.date_range("2024-01-02", periods=4))
+    assert data.values.tolist() == [1234.5, 1240.0, 1998.25, 12001.75]
+    assert data.note == ""
+
+
+# --- a file at the size limit is parsed once ------------------------------------------------------
+
+def limit_file() -> tuple[bytes, pd.DatetimeIndex, np.ndarray]:
+    """About 190 000 rows of date,value, just under the 5 MB limit (4.6 MB)."""
+    index = pd.date_range("1700-01-01", periods=190_000, freq="D")
+    values = np.round(np.random.default_rng(0).normal(1000.0, 100.0, len(index)), 8)
+    body = "date,value\n" + "".join(f"{d},{v!r}\n" for d, v in
+                                    zip(index.strftime("%Y-%m-%d"), values.tolist()))
+    return body.encode(), index, values
+
+
+def test_a_file_at_the_size_limit_is_parsed_once_for_every_question(monkeypatch):
+    from rnn_core.sources import csv_upload
+
+    raw, index, values = limit_file()
+    assert 0.85 * MAX_UPLOAD_BYTES < len(raw) <= MAX_UPLOAD_BYTES
+    getattr(csv_upload, "_CACHE", {}).clear()
+    calls = []
+    real = csv_upload.read_table
+    monkeypatch.setattr(csv_upload, "read_table", lambda data: calls.append(1) or real(data))
+    found = csv_columns(raw)
+    data = load_csv(raw)
+    again = load_csv(raw, missing="interpolate")
+    assert len(calls) == 1  # one parse, shared by the column detection and both loads
+    assert (found.time_column, found.value_column) == ("date", "value")
+    for series in (data, again):
+        assert list(series.values.index[[0, 1, -1]]) == list(index[[0, 1, -1]])
+        np.testing.assert_array_equal(series.values.to_numpy(), values)
+    assert data.frequency == "daily" and data.note == ""

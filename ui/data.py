@@ -1,7 +1,9 @@
 """The session's data: load it from the configured source, keep it, report failures in words.
 
 A failed download or a bad upload never replaces data the student already has: the message is
-shown and the previous series stays.
+shown and the previous series stays. An upload is parsed once: its columns are kept in the
+session under the file's digest (and rnn_core caches the parse by digest too), so a rerun of
+the page costs nothing.
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ import hashlib
 import streamlit as st
 
 from rnn_core.datasets import data_key, load_series
-from rnn_core.sources.csv_upload import ROW_NUMBERS, csv_columns, load_csv
+from rnn_core.sources.csv_upload import ROW_NUMBERS, CsvColumns, csv_columns, load_csv
 from rnn_core.sources.series import DataSourceError, SeriesData
 from ui import state
 
 DATA_KEY = "series_key"  # the settings the loaded series came from
+LOAD_ERROR = "load_error"  # the plain-words reason of the last failed load
 UPLOAD = "upload_bytes"  # (bytes, file name, digest) of the last upload, so a rerun can re-parse
 AUTOLOAD = "autoload_tried"  # the settings an automatic first load was tried with
-UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing-value rule)
+UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing rule, day first|None)
+UPLOAD_COLUMNS = "upload_columns"  # (digest, CsvColumns or the refusal's words) of the upload
+UPLOAD_REFUSED = "upload_refused"  # (key, words) of the last refused upload: not parsed again
+DATE_ORDERS = {True: "day/month/year", False: "month/day/year"}
 
 
 def current_series() -> SeriesData | None:
@@ -52,14 +58,22 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
             raw = st.session_state.get(UPLOAD)
             if raw is None:
                 raise DataSourceError("Choose a CSV file to upload first.")
-            time_column, value_column, missing = st.session_state.get(UPLOAD_OPTIONS,
-                                                                       (None, None, "drop"))
+            refused = st.session_state.get(UPLOAD_REFUSED)
+            if refused is not None and refused[0] == _key():  # a rerun: same file, same choices
+                raise DataSourceError(refused[1])
+            options = tuple(st.session_state.get(UPLOAD_OPTIONS) or ())
+            time_column, value_column, missing, day_first = \
+                options + (None, None, "drop", None)[len(options):]
             series = load_csv(raw[0], time_column=time_column, value_column=value_column,
-                              missing=missing, min_points=cfg.window + 2, name=raw[1])
+                              missing=missing, min_points=cfg.window + 2, name=raw[1],
+                              day_first=day_first)
         else:
             with st.spinner(f"Loading {cfg.source} data…"):
                 series = load_series(cfg, refresh=refresh)
     except DataSourceError as err:
+        st.session_state[LOAD_ERROR] = str(err)
+        if cfg.source == "csv" and st.session_state.get(UPLOAD) is not None:
+            st.session_state[UPLOAD_REFUSED] = (_key(), str(err))
         if not quiet:
             kept = " Your previous data is kept." if state.SERIES in st.session_state else ""
             state.flash("error", f"{err}{kept}")
@@ -76,15 +90,27 @@ def store_upload(name: str, raw: bytes) -> None:
         st.session_state.pop(UPLOAD_OPTIONS, None)
 
 
+def _columns(upload) -> CsvColumns | str:
+    """The upload's columns, or the words saying why it cannot be read: parsed once per file."""
+    cached = st.session_state.get(UPLOAD_COLUMNS)
+    if cached is not None and cached[0] == upload[2]:
+        return cached[1]
+    try:
+        found = csv_columns(upload[0])
+    except DataSourceError as err:
+        found = str(err)
+    st.session_state[UPLOAD_COLUMNS] = (upload[2], found)
+    return found
+
+
 def upload_options() -> None:
     """Column choices for the uploaded file (detected ones preselected), or why it cannot work."""
     upload = st.session_state.get(UPLOAD)
     if upload is None:
         return
-    try:
-        cols = csv_columns(upload[0])
-    except DataSourceError as err:
-        st.error(f"{upload[1]}: {err}")
+    cols = _columns(upload)
+    if isinstance(cols, str):
+        st.error(f"{upload[1]}: {cols}")
         return
     token = upload[2]
     c1, c2, c3 = st.columns(3)
@@ -106,4 +132,13 @@ def upload_options() -> None:
     if cols.time_column == ROW_NUMBERS:
         st.info("No column could be read as dates or x values, so the rows are numbered 0, 1, "
                 "2, … in file order. Dates must look like 2024-01-31 (or 31.01.2024).")
-    st.session_state[UPLOAD_OPTIONS] = (time_column, value_column, missing)
+    day_first = None
+    guessed = cols.guessed_day_first(time_column)
+    if guessed is not None:  # the values do not say whether 01/02 is 1 February or 2 January
+        chosen = st.radio("Date order", tuple(DATE_ORDERS), key=f"csv_dayfirst_{token}",
+                          index=tuple(DATE_ORDERS).index(guessed), horizontal=True,
+                          format_func=DATE_ORDERS.get,
+                          help="No day above 12 shows whether 01/02/2020 is 1 February or "
+                               "2 January; the order preselected is a guess.")
+        day_first = None if chosen == guessed else chosen
+    st.session_state[UPLOAD_OPTIONS] = (time_column, value_column, missing, day_first)

@@ -4,16 +4,23 @@
 guess for each, so the page can offer a choice; `load_csv(data, ...)` builds the series.
 Repairs — sorting, removing duplicated dates, dropping or interpolating missing values — are
 made openly: the note counts each one, so a student knows what the model was trained on.
+
+A file is parsed once: the table, its column roles and its date readings are kept in a small
+cache keyed by the SHA-256 of the bytes, so `csv_columns` and `load_csv` on the same upload (and
+every rerun of a page) share one parse.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .csv_read import read_table, to_dates, to_numbers
+from .csv_read import MAX_UPLOAD_BYTES, DateReading, Table, read_dates, read_table, to_numbers
 from .series import DataSourceError, SeriesData, infer_frequency
 
 MISSING_CHOICES = ("drop", "interpolate")
@@ -32,25 +39,47 @@ class CsvColumns:
     separator: str
     decimal: str
     header: bool
+    # date columns whose day/month order the values do not prove: (column, guessed day first)
+    date_orders: tuple[tuple[str, bool], ...] = ()
+
+    def guessed_day_first(self, column: str) -> bool | None:
+        """The guessed order of `column`'s dd/mm dates (True: day first); None when the values
+        settle it or the column has no such dates."""
+        return dict(self.date_orders).get(column)
 
 
-def _roles(frame: pd.DataFrame, decimal: str) -> tuple[list[str], list[str]]:
-    dates, numbers = [], []
-    for name in frame.columns:
-        cells = frame[name].dropna()
+@dataclass(frozen=True)
+class _Parsed:
+    """Everything read from one file: the table, its columns and each date column's reading."""
+
+    table: Table
+    columns: CsvColumns
+    readings: dict[str, DateReading]  # the date columns
+    numbers: dict[str, pd.Series]  # the number columns, as float64 on the table's index
+
+
+def _roles(table: Table):
+    dates, readings, numbers = [], {}, {}
+    for name in table.frame.columns:
+        cells = table.frame[name].dropna()
         cells = cells[cells.str.strip() != ""]
         if cells.empty:
             continue
-        if to_numbers(cells, decimal).notna().mean() >= 0.5:  # a few words among numbers are ok
-            numbers.append(name)
-        elif to_dates(cells).notna().mean() >= 0.8:
+        values = to_numbers(table.frame[name], table.decimal)
+        if values.notna().sum() >= 0.5 * len(cells):  # a few words among numbers are ok
+            numbers[name] = values
+            continue
+        reading = read_dates(table.frame[name], first_row=table.first_row, column=str(name))
+        if reading.dates.notna().sum() >= 0.8 * len(cells):
             dates.append(name)
-    return dates, numbers
+            readings[name] = reading
+    return dates, readings, numbers
 
 
-def _columns(table) -> CsvColumns:
+def _columns(table: Table) -> _Parsed:
     frame = table.frame
-    dates, numbers = _roles(frame, table.decimal)
+    dates, readings, values = _roles(table)
+    numbers = list(values)
     if not numbers:
         if frame.shape[1] == 1:
             raise DataSourceError(f"The file has a single column of text and no numbers. "
@@ -64,25 +93,66 @@ def _columns(table) -> CsvColumns:
     else:
         time = ROW_NUMBERS
     value = next(name for name in numbers if name != time)
-    return CsvColumns(time_candidates=(*dates, *numbers, ROW_NUMBERS),
-                      value_candidates=tuple(numbers),
-                      time_column=time, value_column=value, separator=table.separator,
-                      decimal=table.decimal, header=table.header)
+    orders = tuple((name, bool(r.day_first)) for name, r in readings.items()
+                   if not r.settled and r.day_first is not None)
+    columns = CsvColumns(time_candidates=(*dates, *numbers, ROW_NUMBERS),
+                         value_candidates=tuple(numbers),
+                         time_column=time, value_column=value, separator=table.separator,
+                         decimal=table.decimal, header=table.header, date_orders=orders)
+    return _Parsed(table, columns, readings, values)
+
+
+_CACHE: OrderedDict[str, _Parsed] = OrderedDict()
+_CACHE_SIZE = 4  # files; a 5 MB upload parses to a few tens of MB at most
+_LOCK = threading.Lock()
+
+
+def _parsed(data: bytes) -> _Parsed:
+    """The parse of `data`, from the cache when these very bytes were parsed before."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        read_table(data)  # raises the size message without hashing 5 MB more
+    digest = hashlib.sha256(data).hexdigest()
+    with _LOCK:
+        if digest in _CACHE:
+            _CACHE.move_to_end(digest)
+            return _CACHE[digest]
+    parsed = _columns(read_table(data))
+    with _LOCK:
+        _CACHE[digest] = parsed
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return parsed
 
 
 def csv_columns(data: bytes) -> CsvColumns:
     """Detect the dialect and the candidate columns of an uploaded file (bytes)."""
-    return _columns(read_table(data))
+    return _parsed(data).columns
 
 
-def _time_axis(frame: pd.DataFrame, column: str, decimal: str) -> pd.Series:
+def _time_axis(parsed: _Parsed, column: str, day_first: bool | None) -> tuple[pd.Series, str]:
+    """(the time axis, a note on how its dates were read); DataSourceError when they cannot be."""
+    frame = parsed.table.frame
     if column == ROW_NUMBERS:
-        return pd.Series(np.arange(len(frame), dtype=np.float64), index=frame.index)
+        return pd.Series(np.arange(len(frame), dtype=np.float64), index=frame.index), ""
     cells = frame[column]
-    numbers = to_numbers(cells, decimal)
-    if numbers.notna().sum() >= cells.notna().sum() * 0.5:
-        return numbers
-    return to_dates(cells)
+    if column in parsed.numbers:
+        return parsed.numbers[column], ""
+    reading = parsed.readings.get(column)
+    if reading is None or (day_first is not None and reading.day_first is not None
+                           and day_first != reading.day_first):
+        reading = read_dates(cells, day_first, first_row=parsed.table.first_row,
+                             column=str(column))
+    if reading.problem:
+        raise DataSourceError(reading.problem)
+    dates = reading.dates
+    lo, hi = pd.Timestamp.min.as_unit("us"), pd.Timestamp.max.as_unit("us")
+    outside = dates.notna() & ((dates < lo) | (dates > hi))
+    if outside.any():
+        row = int(outside.idxmax()) + parsed.table.first_row
+        raise DataSourceError(f"The date {cells[outside.idxmax()]} (row {row}) is outside the "
+                              f"years {lo.year + 1}..{hi.year - 1} that dates can have here. "
+                              "Use years in that range, or number the rows instead.")
+    return dates, reading.note
 
 
 def _pick(name, candidates, role: str):
@@ -93,20 +163,24 @@ def _pick(name, candidates, role: str):
 
 
 def load_csv(data: bytes, *, time_column: str | None = None, value_column: str | None = None,
-             missing: str = "drop", min_points: int = 3, name: str | None = None) -> SeriesData:
+             missing: str = "drop", min_points: int = 3, name: str | None = None,
+             day_first: bool | None = None) -> SeriesData:
     """Build the series of an uploaded CSV file.
 
     data: the file's bytes (what st.file_uploader gives). time_column / value_column: None to
     use the detected ones (see csv_columns); time_column=ROW_NUMBERS numbers the rows instead.
     missing: 'drop' or 'interpolate' (linear in time) for empty, non-numeric and infinite
     values. min_points: fewest usable points accepted (the app passes window + 2).
+    day_first: the order of dd/mm/yyyy dates the values do not prove (None: guess it, and say
+    so in the note; see CsvColumns.date_orders). A column mixing date formats, or whose
+    values contradict the order, is refused with an example of each.
     Returns SeriesData, values (n,) float64 on a DatetimeIndex (a date column) or a float index
     (a numeric x column, or row numbers), provenance 'upload'.
     """
     if missing not in MISSING_CHOICES:
         raise DataSourceError(f"missing must be 'drop' or 'interpolate', not {missing!r}.")
-    table = read_table(data)
-    found = _columns(table)
+    parsed = _parsed(data)
+    table, found = parsed.table, parsed.columns
     time = found.time_column if time_column is None else \
         _pick(time_column, found.time_candidates, "date (or x) column")
     value = found.value_column if value_column is None else \
@@ -114,12 +188,14 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     if time == value:
         raise DataSourceError(f"Column {value!r} cannot be both the time axis and the values; "
                               "choose two different columns.")
-    frame, notes = table.frame, []
+    notes = list(table.notes)
     if table.skipped:
         notes.append(f"{table.skipped} lines with too many fields were left out.")
 
-    axis = _time_axis(frame, time, table.decimal)
-    series = pd.Series(to_numbers(frame[value], table.decimal).to_numpy(), index=axis.to_numpy())
+    axis, how = _time_axis(parsed, time, day_first)
+    if how:
+        notes.append(how)
+    series = pd.Series(parsed.numbers[value].to_numpy(), index=axis.to_numpy())
     unreadable = int(pd.isna(series.index).sum())
     if unreadable:
         series = series[~pd.isna(series.index)]
