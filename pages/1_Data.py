@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnn_core.experiment import prepare
 from rnn_core.sources.series import describe
-from ui import charts, controls, data, layout, state
+from ui import charts, controls, data, layout, results, state
 
 layout.page_setup("Data", "📈")
 st.title("📈 Data")
@@ -20,6 +20,8 @@ elif cfg.source == "fred":
     controls.controls(["fred_id", "start", "end"], columns=3)
 elif cfg.source == "ticker":
     controls.controls(["ticker", "field", "interval", "start", "end"], columns=5)
+elif cfg.source == "sample":
+    controls.control("sample_ticker")
 else:
     upload = st.file_uploader("CSV file", type=["csv", "txt", "tsv"],
                               help="A column of dates (or numbers) and a column of values; "
@@ -30,7 +32,7 @@ else:
 controls.controls(["val_frac", "test_frac"], columns=2)
 
 cfg = state.cfg()
-if cfg.source == "synthetic" or (cfg.source == "csv" and data.is_stale()):
+if cfg.source in ("synthetic", "sample") or (cfg.source == "csv" and data.is_stale()):
     if data.is_stale():
         data.load()
         state.show_flash()
@@ -58,12 +60,15 @@ else:
     if series.note:
         st.info(series.note)
     try:
-        bounds = prepare(series.values, state.cfg()).bounds()
+        prepared = prepare(series.values, state.cfg(), series.units)
+        bounds = prepared.bounds()
     except ValueError as err:
-        bounds = {}
+        prepared, bounds = None, {}
         st.warning(f"With the current settings this series cannot be split for training: {err}")
     st.plotly_chart(charts.series_chart(series.values, bounds, series.name, series.units),
                     key="series_chart", width="stretch")
+    if prepared is not None and prepared.task.held_out:
+        results.range_notes(prepared)
     st.download_button("Download this series (CSV)", series.values.to_csv().encode(),
                        file_name="series.csv", mime="text/csv", key="dl_series")
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import controls, layout, model_upload, state, training
+from rnn_core.tasks import get_task
+from ui import controls, layout, model_upload, results, state, training
 
 layout.page_setup("Train", "🏋️")
 st.title("🏋️ Train")
@@ -15,20 +16,22 @@ state.show_flash()
 
 with st.expander("Settings", expanded=not st.session_state.get(training.TRAINING)):
     st.markdown("**Problem**")
-    blocks = ["block"] if state.cfg().task == "blocks" else []  # block size: that task only
-    controls.controls(["task", "window", *blocks, "scaler"], columns=4)
+    task = get_task(state.cfg().task)  # each task lists the settings it uses
+    controls.controls(["task", *task.controls, "scaler"], columns=4)
     st.markdown("**Model**")
     controls.controls(["n_hidden", "n_layers", "activation", "mlp_hidden"], columns=4)
     st.markdown("**Training**")
     controls.controls(["optimizer", "lr", "epochs", "batch_size"], columns=4)
-    controls.controls(["clip", "bptt_steps", "seed", "horizon"], columns=4)
+    controls.controls(["clip", *task.training_controls, "seed", "horizon"], columns=4)
 
+run = st.session_state.get(state.RUN)
+if run is not None and not st.session_state.get(training.TRAINING):
+    results.mismatch_notice(run)
 prepared, why = training.prepared_or_message()
 if prepared is None:
     st.error(f"These settings cannot be trained yet: {why}")
 else:
-    n_train = (prepared.split.train_end if prepared.cfg.task == "blocks"
-               else len(prepared.windows["train"].X))
+    n_train = prepared.task.n_train_windows(prepared)
     st.caption(f"{n_train} training windows · RNN {prepared.cfg.n_hidden} hidden units · "
                f"MLP {prepared.cfg.mlp_hidden} hidden units")
 

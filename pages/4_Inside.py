@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import inside_checks_ui, inside_run, inside_tabs, layout
+from ui import inside_checks_ui, inside_run, inside_tabs, layout, results, state
 
 layout.page_setup("Inside the RNN", "🔬")
 st.title("🔬 Inside the RNN")
@@ -13,6 +13,8 @@ if run is None:
     layout.finish_page()
     st.stop()
 
+if run is st.session_state.get(state.RUN):
+    results.mismatch_notice(run)
 if run.epochs_done:
     st.caption(f"Your model: {run.cfg.n_hidden} hidden units, {run.cfg.activation}, window "
                f"{run.cfg.window}, trained {run.epochs_done} epochs. Views compare it with the "

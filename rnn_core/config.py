@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rnn_core.sources.stock_sample import SAMPLE_TICKERS
+from rnn_core.tasks import TASK_KEYS
+
 
 @dataclass(frozen=True)
 class Field:
@@ -28,15 +31,19 @@ class Field:
 @dataclass(frozen=True)
 class LabConfig:
     # --- data -----------------------------------------------------------------------------
-    source: str = "synthetic"  # synthetic | fred | ticker | csv
-    synthetic_kind: str = "xsinx"  # x·sin(x) is seed 001's curve
-    x_start: float = 0.01
-    x_stop: float = 6.0
+    source: str = "synthetic"  # synthetic | fred | ticker | sample | csv
+    # The first-load experiment: a noisy sine over 16 periods. Its test part lies inside the
+    # training range, and the RNN beats persistence there in every seed 0-9 (tests/
+    # test_lessons.py) — a lesson that holds, not one lucky seed.
+    synthetic_kind: str = "sine"
+    x_start: float = 0.0
+    x_stop: float = 100.0
     n_points: int = 600
-    noise: float = 0.01  # uniform noise in [-noise, noise]
+    noise: float = 0.1  # uniform noise in [-noise, noise]
     data_seed: int = 0
     fred_id: str = "GS10"
     ticker: str = "GOOGL"
+    sample_ticker: str = "GOOG"  # the offline stock sample's company
     field: str = "Open"
     interval: str = "1d"
     start: str = "2018-02-01"
@@ -56,7 +63,7 @@ class LabConfig:
     # --- training -------------------------------------------------------------------------
     optimizer: str = "adam"
     lr: float = 0.01
-    epochs: int = 150  # with seed 0 the default RNN beats persistence on the test part
+    epochs: int = 100  # enough for the default lesson in every seed; about a second
     batch_size: int = 16
     clip: float = 1.0  # 0 turns clipping off
     bptt_steps: int = 0  # 0 = backpropagate through the whole window
@@ -73,8 +80,9 @@ class LabConfig:
 
 FIELDS: dict[str, Field] = {
     "source": Field("Data source", "Where the numbers come from: a synthetic curve, a FRED "
-                    "economic series, a stock ticker or your own CSV file.",
-                    choices=("synthetic", "fred", "ticker", "csv")),
+                    "economic series, a stock ticker (needs internet), real weekly stock prices "
+                    "bundled with the app (works offline) or your own CSV file.",
+                    choices=("synthetic", "fred", "ticker", "sample", "csv")),
     "synthetic_kind": Field("Synthetic series", "x·sin(x) grows and oscillates; a sine repeats "
                             "exactly; a damped oscillation fades; a random walk cannot be "
                             "predicted better than 'tomorrow = today'.",
@@ -90,16 +98,20 @@ FIELDS: dict[str, Field] = {
     "fred_id": Field("FRED series id", "A FRED series id such as GS10 (10-year treasury yield) "
                      "or UNRATE (unemployment rate)."),
     "ticker": Field("Ticker symbol", "A Yahoo Finance symbol such as GOOGL, MSFT or ^GSPC."),
+    "sample_ticker": Field("Company", "Weekly closes 2018–2019 from plotly's bundled sample, "
+                           "each divided by its first week's close.", choices=SAMPLE_TICKERS),
     "field": Field("Price field", "Which daily number to model: opening price, closing price, "
                    "and so on.", choices=("Open", "High", "Low", "Close", "Adj Close", "Volume")),
     "interval": Field("Frequency", "Daily or weekly prices.", choices=("1d", "1wk")),
     "start": Field("From date", "First date to download (YYYY-MM-DD)."),
     "end": Field("To date", "Last date to download (YYYY-MM-DD)."),
     "task": Field("Task", "Window -> next value trains on the last output only (many-to-one); "
-                  "sequence trains every step to predict the following value (many-to-many); "
-                  "x-blocks -> y is seed 001's experiment: blocks of x in, blocks of y out, the "
-                  "hidden state carried along the whole curve.",
-                  choices=("next", "seq", "blocks")),
+                  "sequence trains every step to predict the following value (many-to-many) — "
+                  "validation and test score the next value only, for both; x-blocks -> y is "
+                  "seed 001's experiment: blocks of x in, blocks of y out, the hidden state "
+                  "carried along the whole curve, trained on all of it and tested by "
+                  "extrapolating past its end.",
+                  choices=TASK_KEYS),
     "window": Field("Window", "How many past steps the network reads before predicting: longer "
                     "windows see more history but train slower and leave fewer samples. In the "
                     "x-blocks task, the number of blocks backpropagated through.", lo=1, hi=500),

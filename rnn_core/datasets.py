@@ -15,6 +15,7 @@ _DATA_FIELDS = {
     "synthetic": ("synthetic_kind", "x_start", "x_stop", "n_points", "noise", "data_seed"),
     "fred": ("fred_id", "start", "end"),
     "ticker": ("ticker", "field", "interval", "start", "end"),
+    "sample": ("sample_ticker",),
     "csv": (),
 }
 
@@ -22,6 +23,15 @@ _DATA_FIELDS = {
 def data_key(cfg: LabConfig) -> tuple:
     """The settings that determine the series (changing any other setting keeps the data)."""
     return (cfg.source, *(getattr(cfg, name) for name in _DATA_FIELDS[cfg.source]))
+
+
+def true_curve(cfg: LabConfig):
+    """The noiseless function y(x) behind the configured series, or None (real data)."""
+    from rnn_core.sources.synthetic import has_true_function, true_function
+
+    if cfg.source == "synthetic" and has_true_function(cfg.synthetic_kind):
+        return lambda x: true_function(cfg.synthetic_kind, x)
+    return None
 
 
 def load_series(cfg: LabConfig, *, refresh: bool = False) -> SeriesData:
@@ -42,4 +52,8 @@ def load_series(cfg: LabConfig, *, refresh: bool = False) -> SeriesData:
 
         return load_ticker(cfg.ticker, cfg.start, cfg.end, field=cfg.field,
                            interval=cfg.interval, refresh=refresh)
+    if cfg.source == "sample":
+        from rnn_core.sources.stock_sample import stock_sample
+
+        return stock_sample(cfg.sample_ticker)
     raise DataSourceError("An uploaded CSV file is loaded from the Data page.")

@@ -44,6 +44,7 @@ class Prepared:
     targets: np.ndarray | None = None  # (B, block)
     units: str = ""  # the data's units, for axis titles
     source_digest: str = ""  # series_digest of the series this was prepared from
+    data_name: str = ""  # what the data is called on screen ("GS10: 10-year treasury …")
 
     @property
     def n_in(self) -> int:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from rnn_core.config import LabConfig
+from rnn_core.datasets import true_curve
 from rnn_core.evaluate import evaluate
 from rnn_core.experiment import Run, check_cost, prepare
 from rnn_core.metrics import LABELS
@@ -27,7 +28,7 @@ def run_config(series: pd.Series, cfg: LabConfig) -> dict:
     check_cost(prepared)
     run = Run(prepared)
     run.train(cfg.epochs)
-    ev = evaluate(run)
+    ev = evaluate(run, true_curve(cfg))
     # "MAE ÷ persistence MAE" -> "REL_MAE": plain column names for tables and CSV files
     names = {label: key.upper() for key, label in LABELS.items()}
     out = {f"{model}_{names[col]}": float(ev.metrics.loc[model, col])
@@ -39,4 +40,6 @@ def run_config(series: pd.Series, cfg: LabConfig) -> dict:
                seconds=time.perf_counter() - t0,
                test_rnn=ev.predictions.loc[ev.predictions["part"] == "test", "RNN"].tolist(),
                extrapolation_rnn=ev.extrapolation["RNN"].tolist())
+    if ev.horizon is not None:  # error against distance, one list per model
+        out.update({f"horizon_{m}": ev.horizon[m].tolist() for m in ev.horizon.columns})
     return out

@@ -104,15 +104,37 @@ def test_compare_without_a_model_says_what_to_do():
     assert "Train a model first" in texts(at)
 
 
-@pytest.mark.parametrize("key", sorted(PRESETS))
+OFFLINE_PRESETS = sorted(k for k, p in PRESETS.items() if p.config().source != "ticker")
+ONLINE_PRESETS = sorted(set(PRESETS) - set(OFFLINE_PRESETS))
+
+
+@pytest.mark.parametrize("key", OFFLINE_PRESETS)
 def test_a_preset_fills_every_control(key):
     at = open_page("app.py")
     at.button(key=f"preset_{key}").click().run()
     assert not page_errors(at)
     assert at.session_state["cfg"] == PRESETS[key].config()
+    assert "Preset loaded" in texts(at)
     at.switch_page("pages/2_Train.py").run()
     assert at.session_state["w_window"] == PRESETS[key].config().window
     assert at.session_state["w_lr"] == PRESETS[key].config().lr
+
+
+@pytest.mark.parametrize("key", ONLINE_PRESETS)
+def test_a_preset_whose_data_cannot_be_fetched_changes_nothing(key):
+    # no internet here (as on a class's offline laptop): Yahoo cannot be reached
+    at = open_page("app.py")
+    before_cfg, before_series = at.session_state["cfg"], at.session_state["series"]
+    at.button(key=f"preset_{key}").click().run()
+    assert not page_errors(at)
+    if "Preset loaded" in texts(at):  # a machine with internet: the preset applied for real
+        assert at.session_state["series"].provenance in ("live", "cache")
+        return
+    assert "was not applied" in texts(at) and "unchanged" in texts(at)
+    assert at.session_state["cfg"] == before_cfg
+    assert at.session_state["series"] is before_series
+    at.switch_page("pages/2_Train.py").run()
+    assert at.session_state["cfg"].source == before_cfg.source
 
 
 def test_query_parameters_fill_the_controls_and_follow_changes():

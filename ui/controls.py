@@ -18,7 +18,7 @@ from ui import state
 
 CHOICE_LABELS = {
     "synthetic": "Synthetic curve", "fred": "FRED economic series", "ticker": "Stock ticker",
-    "csv": "Upload a CSV file",
+    "csv": "Upload a CSV file", "sample": "Offline stock sample (weekly, 2018–2019)",
     "xsinx": "x·sin(x)", "sine": "Sine", "damped": "Damped oscillation",
     "random_walk": "Random walk",
     **{key: task.label for key, task in TASKS.items()},

@@ -106,7 +106,7 @@ def leakage_tab(run: Run) -> None:
         st.caption("Turn the toggle on to train both variants and compare.")
         try_this(hint)
         return
-    token = (run.cfg, epochs, id(run.prepared.values))
+    token = (run.uid, run.cfg, epochs)  # the run's own id: id() can be reused
     kept = st.session_state.get(LEAKAGE)
     if kept is None or kept[0] != token:
         series = pd.Series(run.prepared.values, index=run.prepared.index)

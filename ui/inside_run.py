@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnn_core.experiment import Run, check_cost, prepare
+from rnn_core.prepared import series_digest
 from rnn_core.train import TrainingDiverged
 from ui import data, state
 
@@ -26,7 +27,7 @@ def _default_run() -> tuple[Run | None, str | None]:
     series = data.current_series()
     if series is None:
         return None, "No data is loaded yet: pick some on the Data page."
-    token = (state.cfg(), id(series))
+    token = (state.cfg(), series_digest(series.values))  # never id(): it can be reused
     kept = st.session_state.get(DEFAULT)
     if kept is not None and kept[0] == token:
         return kept[1], None

@@ -1,4 +1,4 @@
-"""The preset buttons of the home page."""
+"""The preset cards of the home page: what each reproduces, the outcome it claims, one button."""
 
 from __future__ import annotations
 
@@ -11,20 +11,37 @@ APPLIED = "preset_applied"
 
 
 def apply_preset(preset: Preset) -> None:
-    """on_click: every control takes the preset's value; the preset's data is loaded."""
+    """on_click: every control takes the preset's value and the preset's data is loaded — or,
+    when that data cannot be loaded, nothing changes at all (data and settings stay as they
+    were), so a preset never trains on other data than it says."""
+    before = state.cfg()
     state.set_cfg(preset.config())
+    if not data.load(quiet=True):
+        state.set_cfg(before)
+        why = st.session_state.get(data.LOAD_ERROR, "its data could not be loaded")
+        state.flash("error", f"The preset “{preset.title}” was not applied: {why} Your data "
+                             "and settings are unchanged. Without internet, the preset “Stock "
+                             "prices without internet” uses real weekly prices bundled with "
+                             "the app.")
+        return
     st.session_state[APPLIED] = preset.key
-    if data.load():
-        series = st.session_state[state.SERIES]
-        state.flash("success", f"Preset loaded: {preset.title}. Data: {series.name}"
-                               f"{' — ' + series.note if series.note else ''}. "
-                               "Go to Train to run it.")
+    series = st.session_state[state.SERIES]
+    state.flash("success", f"Preset loaded: {preset.title}. Data: {series.name}"
+                           f"{' — ' + series.note if series.note else ''}. Next: the Train "
+                           "page, to run it.")
+
+
+def outcome_lines(preset: Preset) -> str:
+    """The card's outcome: each claim with the seeds it was checked over, or why none."""
+    if not preset.claims:
+        return f"*Outcome:* {preset.no_claim}"
+    return "  \n".join(f"*Outcome:* {claim.card}." for claim in preset.claims)
 
 
 def preset_buttons(presets: dict[str, Preset]) -> None:
     for preset in presets.values():
         with st.container(border=True):
             left, right = st.columns([4, 1])
-            left.markdown(f"**{preset.title}**  \n{preset.what}")
+            left.markdown(f"**{preset.title}**  \n{preset.what}  \n{outcome_lines(preset)}")
             right.button("Use this preset", key=f"preset_{preset.key}", on_click=apply_preset,
                          args=(preset,), width="stretch")

@@ -11,18 +11,10 @@ from rnn_core.evaluate import Evaluation, evaluate
 from rnn_core.experiment import Run
 from rnn_core.io import save_model
 from rnn_core.restore import run_file_config
-from rnn_core.sources.synthetic import has_true_function, true_function
+from rnn_core.datasets import true_curve
 from rnn_core.ranges import EFFECT, out_of_range
 from rnn_core.ranges import describe as describe_range
 from ui import data, state
-
-
-def true_curve(run: Run):
-    """The noiseless function of a synthetic series (None for real data)."""
-    cfg = run.cfg
-    if cfg.source == "synthetic" and has_true_function(cfg.synthetic_kind):
-        return lambda x: true_function(cfg.synthetic_kind, x)
-    return None
 
 
 def mismatch_notice(run: Run) -> bool:
@@ -35,7 +27,7 @@ def mismatch_notice(run: Run) -> bool:
                               state.cfg())
     if not changes:
         return False
-    trained_on = getattr(run, "data_label", "") or "its own data"
+    trained_on = run.prepared.data_name or "its own data"
     st.warning(f"This model was trained on {trained_on}; since then {'; '.join(changes)}. "
                "Everything shown for it here uses the data and settings it was trained on. "
                "Press **Train** on the Train page to train on what is selected now (this model "
@@ -55,7 +47,7 @@ def evaluation(run: Run) -> Evaluation:
     # keep the run itself, not id(run): a freed run's id can be reused by a newer run
     cached = st.session_state.get(state.EVALUATION)
     if cached is None or cached[0] is not run or cached[1] != run.epochs_done:
-        cached = (run, run.epochs_done, evaluate(run, true_curve(run)))
+        cached = (run, run.epochs_done, evaluate(run, true_curve(run.cfg)))
         st.session_state[state.EVALUATION] = cached
     return cached[2]
 

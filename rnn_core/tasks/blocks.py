@@ -28,7 +28,6 @@ from rnn_core.tasks.base import Task, checked_values, make_scaler
 from rnn_core.train import fit_tbptt
 from rnn_core.windows import Windows
 
-GROUP = 20  # extrapolation error is reported per this many points past the data
 
 
 class XBlocks(Task):
@@ -130,7 +129,7 @@ class XBlocks(Task):
         extrapolation["true"] = truth
         models = {m: extrapolation[m].to_numpy() for m in ("RNN", "MLP")}
         metrics = metrics_frame(truth, models, y_train=p.values)
-        horizon = distance_errors(fut, truth, models)
+        horizon = block_errors(truth, models, cfg.block)
         x0, x1 = float(fut[0]), float(fut[-1])
         scope = (f"the extrapolation past the data (x {x0:.3g} … {x1:.3g}, {len(fut)} points) "
                  "against the true curve")
@@ -168,13 +167,11 @@ class XBlocks(Task):
                 "no: it never sees more than one block")
 
 
-def distance_errors(index: pd.Index, truth: np.ndarray, models: dict) -> pd.DataFrame:
-    """RMSE against the true curve per group of GROUP points past the data, one column per
-    model; the index is the distance of each group's last point, in points."""
-    n = len(truth)
-    ends = list(range(GROUP, n, GROUP)) + [n]
-    rows = {}
-    for name, pred in models.items():
-        starts = [0] + ends[:-1]
-        rows[name] = [rmse(truth[a:b], pred[a:b]) for a, b in zip(starts, ends)]
-    return pd.DataFrame(rows, index=pd.Index(ends, name="points past the data"))
+def block_errors(truth: np.ndarray, models: dict, block: int) -> pd.DataFrame:
+    """RMSE against the true curve of each extrapolated block, one column per model; the index
+    counts blocks past the end of the data (1 = the first block after it)."""
+    n_blocks = len(truth) // block
+    rows = {name: [rmse(truth[b * block:(b + 1) * block], pred[b * block:(b + 1) * block])
+                   for b in range(n_blocks)] for name, pred in models.items()}
+    return pd.DataFrame(rows, index=pd.Index(np.arange(1, n_blocks + 1),
+                                             name="blocks past the data"))
