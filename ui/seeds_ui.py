@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from rnn_core.experiment import Run
-from rnn_core.sweep import seed_spread
+from rnn_core.sweep import describe_spread, seed_spread
 from ui.engine import engine
 
-BANDS = "seed_bands"  # (run, epochs, n_seeds, {"RNN": (n_seeds, horizon)})
+BANDS = "seed_bands"  # (run, epochs, n_seeds, {"RNN": (n_seeds, horizon)}, summary sentence)
 
 
 def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
@@ -19,13 +19,14 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
     on = left.toggle("Repeat over seeds", key="bands_on",
                      help="Train the same settings with other seeds (in parallel) and shade the "
                           "range of their forecasts: how much of the result is luck?")
-    n_seeds = right.slider("Seeds", 2, 10, 5, key="bands_n", disabled=not on,
+    n_seeds = right.slider("Seeds", 2, 10, 10, key="bands_n", disabled=not on,
                            help="How many seeds (seed, seed+1, …) to train.")
     if not on:
         return None
     cached = st.session_state.get(BANDS)
     # keyed on the run object itself: an id() can be reused by a newer run
     if cached is not None and cached[0] is run and cached[1:3] == (run.epochs_done, n_seeds):
+        st.info(cached[4])
         return cached[3]
     series = pd.Series(run.prepared.values, index=run.prepared.index)
     seeds = [run.cfg.seed + k for k in range(n_seeds)]
@@ -37,5 +38,7 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
         st.warning(f"The seed spread could not be computed: {err}")
         return None
     bands = {"RNN": spread.extrapolation}  # (n_seeds, horizon)
-    st.session_state[BANDS] = (run, run.epochs_done, n_seeds, bands)
+    summary = describe_spread(spread.table)
+    st.session_state[BANDS] = (run, run.epochs_done, n_seeds, bands, summary)
+    st.info(summary)
     return bands
