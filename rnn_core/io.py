@@ -8,12 +8,16 @@ Layout of the archive (plain `np.savez`, readable with `np.load(..., allow_pickl
 
 Nothing is pickled, so opening a file from a stranger cannot run code. A loaded file is
 checked (format tag, architecture, parameter names and shapes, finite values) and anything
-else raises `ModelFileError` in plain words.
+else raises `ModelFileError` in plain words. Sizes are checked before anything is allocated:
+the zip directory's uncompressed sizes against MAX_MODEL_BYTES, and each array's shape and
+dtype, read from its .npy header alone, against the bytes it really holds and against the
+shapes the architecture implies — so a doctored header cannot ask for terabytes.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import pickle
 import zipfile
@@ -28,6 +32,10 @@ from rnn_core.scaling import scaler_from_dict
 FORMAT = "rnn-lab-model"
 VERSION = 1
 MODEL_KINDS = {"rnn": RNN, "mlp": MLP}
+# All arrays of one file together, unpacked. The largest model the app's settings allow (an MLP
+# reading 500 steps of 50-value blocks through 256 units) is about 51 MB.
+MAX_MODEL_BYTES = 100_000_000
+MAX_META_BYTES = 1024 * 1024  # the JSON settings: a few kB in practice
 
 
 class ModelFileError(ValueError):
@@ -72,7 +80,66 @@ def _not_a_model(why: str) -> ModelFileError:
     return ModelFileError(f"This file is not an RNN Lab model ({why}).")
 
 
-def _read_meta(archive) -> dict:
+class _Header(NamedTuple):
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+def _mb(n: int) -> str:
+    """'96 bytes', '12.6 MB', '8 TB'."""
+    if n < 10_000:
+        return f"{n} bytes"
+    return f"{n / 1e6:,.1f} MB" if n < 1e12 else f"{n / 1e12:,.0f} TB"
+
+
+def _headers(archive) -> dict[str, _Header]:
+    """Shape and dtype of every array of the archive, from the zip directory and the .npy
+    headers alone: nothing of the arrays is read or allocated. ModelFileError when a size is
+    absurd or a header promises more than its entry holds."""
+    infos = [info for info in archive.zip.infolist() if info.filename.endswith(".npy")]
+    total = sum(info.file_size for info in infos)
+    if total > MAX_MODEL_BYTES:
+        raise ModelFileError(f"This model file would unpack to {_mb(total)}; RNN Lab models are "
+                             f"at most {_mb(MAX_MODEL_BYTES)}. The file is damaged or not an RNN "
+                             "Lab model.")
+    headers = {}
+    for info in infos:
+        name = info.filename[: -len(".npy")]
+        try:
+            with archive.zip.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                else:
+                    raise ValueError(f"NumPy format version {version}")
+                offset = fh.tell()
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError):
+            raise ModelFileError(f"This RNN Lab model file is damaged: its entry {name!r} is "
+                                 "not a readable NumPy array.") from None
+        if dtype.hasobject:
+            raise ModelFileError(f"This RNN Lab model file is damaged: its entry {name!r} holds "
+                                 "Python objects instead of numbers, and those are never loaded "
+                                 "(opening them could run code).")
+        header = _Header(tuple(int(n) for n in shape), dtype)
+        needed = header.size * dtype.itemsize
+        if offset + needed != info.file_size:
+            raise ModelFileError(f"This RNN Lab model file is damaged: its entry {name!r} "
+                                 f"declares an array of shape {header.shape} ({_mb(needed)}) but "
+                                 f"holds {_mb(max(0, info.file_size - offset))}.")
+        headers[name] = header
+    return headers
+
+
+def _read_meta(archive, headers: dict[str, _Header]) -> dict:
+    meta = headers.get("meta")
+    if meta is None or meta.size * meta.dtype.itemsize > MAX_META_BYTES:
+        raise _not_a_model("its 'meta' entry is not a short text document")
     raw = archive["meta"]
     if raw.dtype.kind == "U" and raw.ndim == 0:
         text = str(raw[()])
@@ -104,7 +171,7 @@ def _check_size(kind: str, kwargs: dict, n_stored: int) -> None:
                              f"holds ({need} > {n_stored}); the file is damaged.")
 
 
-def _build(meta: dict, archive) -> RNN | MLP:
+def _build(meta: dict, archive, headers: dict[str, _Header]) -> RNN | MLP:
     version = meta.get("version")
     if not isinstance(version, int) or version > VERSION:
         raise ModelFileError(f"This model file has format version {version!r}; this RNN Lab "
@@ -114,8 +181,10 @@ def _build(meta: dict, archive) -> RNN | MLP:
         raise ModelFileError(f"This model file names no known architecture: its model kind "
                              f"must be one of {', '.join(MODEL_KINDS)}.")
     kwargs = {k: v for k, v in spec.items() if k != "kind"}
-    stored = {f[len("param/"):] for f in archive.files if f.startswith("param/")}
-    _check_size(spec["kind"], kwargs, sum(archive[f"param/{n}"].size for n in stored))
+    stored = {f[len("param/"):] for f in archive.files if f.startswith("param/")
+              and f in headers}  # an entry that is not a .npy array is no parameter
+    # the sizes the headers declare: checked against the bytes held, so nothing is read yet
+    _check_size(spec["kind"], kwargs, sum(headers[f"param/{n}"].size for n in stored))
     try:
         model = MODEL_KINDS[spec["kind"]](**kwargs)
     except (TypeError, ValueError) as err:
@@ -127,10 +196,12 @@ def _build(meta: dict, archive) -> RNN | MLP:
         raise ModelFileError(f"This model file's parameters do not match its architecture "
                              f"(missing: {missing or 'none'}; unexpected: {extra or 'none'}).")
     for name, p in model.params.items():
+        declared = headers[f"param/{name}"]
+        if declared.shape != p.shape or declared.dtype.kind != "f":
+            raise ModelFileError(f"Parameter {name} in this model file has shape "
+                                 f"{declared.shape} ({declared.dtype}); the architecture needs "
+                                 f"{p.shape} floats.")
         arr = archive[f"param/{name}"]
-        if arr.shape != p.shape or arr.dtype.kind != "f":
-            raise ModelFileError(f"Parameter {name} in this model file has shape {arr.shape} "
-                                 f"({arr.dtype}); the architecture needs {p.shape} floats.")
         if not np.all(np.isfinite(arr)):
             raise ModelFileError(f"Parameter {name} in this model file holds NaN or infinite "
                                  "values; the file is damaged or the model had diverged.")
@@ -162,8 +233,9 @@ def load_model(file) -> LoadedModel:
         if "meta" not in archive.files:
             raise _not_a_model("it is a zip/.npz archive without RNN Lab's 'meta' entry")
         try:
-            meta = _read_meta(archive)
-            model = _build(meta, archive)
+            headers = _headers(archive)
+            meta = _read_meta(archive, headers)
+            model = _build(meta, archive, headers)
             scaler = None if meta.get("scaler") is None else scaler_from_dict(meta["scaler"])
         except ModelFileError:
             raise

@@ -132,6 +132,43 @@ def _npy() -> bytes:
     return buf.getvalue()
 
 
+def _npy_header(shape, descr="<f8") -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue()
+
+
+def _declared(member: str, shape, body: bytes = b"\0" * 128) -> bytes:
+    """GOOD with the .npy header of `member` replaced by one declaring `shape` (float64),
+    followed by `body`: what a doctored or cut file looks like inside."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(GOOD)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == member:
+                data = _npy_header(shape) + body
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _unpacks_huge() -> bytes:
+    """GOOD plus a 105 MB array of zeros, deflated to a few hundred kB: honest headers, but more
+    than any RNN Lab model unpacks to."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(GOOD)) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        n = 13_200_000
+        with dst.open("param/padding.npy", "w", force_zip64=True) as fh:
+            fh.write(_npy_header((n,)))
+            chunk = bytes(8 * 100_000)
+            for _ in range(n // 100_000):
+                fh.write(chunk)
+    return out.getvalue()
+
+
 BAD_FILES = {
     "empty": (b"", "not an RNN Lab model \\(the file is empty\\)"),
     "text": (b"date,value\n2020-01-01,1.5\n", "not an RNN Lab model .*text or CSV"),
@@ -162,6 +199,18 @@ BAD_FILES = {
                   "W_hy .*NaN"),
     "bad scaler": (_doctored(lambda a, m: m["scaler"]["fitted"].update(scale_=[0.0])),
                    "damaged .*scale_"),
+    # sizes checked from the zip directory and the .npy headers, before anything is allocated
+    "huge declared shape": (_declared("param/W_hh.npy", (10**6, 10**6)),
+                            "damaged: its entry 'param/W_hh' declares an array of shape "
+                            "\\(1000000, 1000000\\) \\(8 TB\\) but holds 128 bytes"),
+    "header longer than its data": (_declared("param/W_hh.npy", (4, 4), b"\0" * 64),
+                                    "'param/W_hh' declares an array of shape \\(4, 4\\) "
+                                    "\\(128 bytes\\) but holds 64 bytes"),
+    "declared shape off the architecture": (_declared("param/W_hh.npy", (2, 8)),
+                                            "W_hh .*shape \\(2, 8\\).*needs \\(4, 4\\)"),
+    "huge meta": (_declared("meta.npy", (10**9,)), "declares an array of shape \\(1000000000,\\)"),
+    "unpacks to over 100 MB": (_unpacks_huge(), "would unpack to 105.6 MB; RNN Lab models are at "
+                                                "most 100.0 MB"),
 }
 
 
