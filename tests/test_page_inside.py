@@ -192,12 +192,12 @@ def test_truncation_and_clipping_add_their_curves():
     at.number_input(key="inside_grad_clip").set_value(1e-4).run()
     assert not errors(at)
     names = list(grad_traces(at))
-    assert "after training, truncated every 4 steps" in names
+    assert "after training, truncated to the last 4 steps" in names
     assert "after training, after clipping at 0.0001" in names
     run = at.session_state["run"]
     X, Y = grad_batch(run)
     # window 10, k = 4: the loss at step 9 reaches back through steps 6, 7, 8, 9
-    cut = grad_traces(at)["after training, truncated every 4 steps"]
+    cut = grad_traces(at)["after training, truncated to the last 4 steps"]
     assert np.isnan(cut[:6]).all()  # gaps where no gradient arrives
     assert not np.isnan(cut[6:]).any()
     np.testing.assert_allclose(cut[6:], run.rnn.hidden_grad_norms(X, Y, bptt_steps=4)[6:],

@@ -220,8 +220,9 @@ def _grad_controls(run: Run) -> dict:
         T = clamped_slider("Window length", 2, min(300, n_train - 1), cfg.window,
                            "inside_grad_T", "How many steps the gradient must travel back.")
     with c4:
-        k = clamped_slider("Truncate after (0 = never)", 0, T, cfg.bptt_steps,
-                           "inside_grad_k", "Truncated BPTT: stop the gradient every k steps.")
+        k = clamped_slider("Truncate to k steps (0 = never)", 0, T, cfg.bptt_steps,
+                           "inside_grad_k", "Truncated BPTT: each output's error flows back "
+                                            "through at most its last k steps.")
     clip = c5.number_input("Clip at (0 = off)", 0.0, 1000.0, float(cfg.clip), 0.5,
                            key="inside_grad_clip",
                            help="Global-norm clipping threshold applied to the whole gradient.")
@@ -250,7 +251,7 @@ def grads_tab(run: Run) -> None:
     latest = "after training" if trained else "at initialisation"
     if c["bptt_steps"]:
         cut = inside.grad_flow(models[latest], X, Y, bptt_steps=c["bptt_steps"], **kw)
-        name = f"{latest}, truncated every {c['bptt_steps']} steps"
+        name = f"{latest}, truncated to the last {c['bptt_steps']} steps"
         curves[name] = cut.norms
         styles[name] = dict(color=styles[latest]["color"], dash="dot", width=3)
     clipped = inside.grad_flow(models[latest], X, Y, clip=c["clip"], **kw)
@@ -271,7 +272,8 @@ def grads_tab(run: Run) -> None:
         st.caption(f"The x-blocks task trains with k1 = 1 and k2 = {run.cfg.window}: after every "
                    f"block it backpropagates through the last {run.cfg.window} blocks, so "
                    "the window length here plays the part of k2.")
-    st.caption("Truncation leaves gaps: no gradient reaches the steps it cuts off. Clipping "
+    st.caption("Truncation cuts the curve off: no gradient reaches a step more than k steps "
+               "before the output. Clipping "
                "shifts the whole curve down by one factor, so it stops explosions but cannot "
                "bring back a gradient that has already vanished.")
     try_this("with tanh, move the W_hh scale from 0.5 to 2 and watch the left end of the "
