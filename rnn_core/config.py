@@ -169,17 +169,24 @@ def compute_cost(cfg: LabConfig, *, n_windows: int, steps: int, n_in: int) -> fl
 def _coerce(name: str, raw: Any, default: Any) -> Any:
     """Turn a raw value (a string from a URL, a number from a widget) into the field's type."""
     spec = FIELDS[name]
+    example = getattr(LabConfig, name, default)  # the field's default, e.g. 20 hidden units
     if isinstance(default, bool):
         value = str(raw).lower() in ("1", "true", "yes")
-    elif isinstance(default, int):
-        as_float = float(raw)
-        if not as_float.is_integer():
-            raise ValueError(f"{spec.label} must be a whole number, not {raw!r}")
-        value = int(as_float)
-    elif isinstance(default, float):
-        value = float(raw)
-        if not math.isfinite(value):
-            raise ValueError(f"{spec.label} must be a finite number, not {raw!r}")
+    elif isinstance(default, (int, float)):
+        whole = isinstance(default, int)
+        kind = "a whole number" if whole else "a number"
+        try:  # float('abc') would say "could not convert string to float": not for students
+            as_float = float(raw.strip() if isinstance(raw, str) else raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"{spec.label} must be {kind} such as {example}, "
+                             f"not {raw!r}") from None
+        if whole and not as_float.is_integer():
+            raise ValueError(f"{spec.label} must be a whole number such as {example}, "
+                             f"not {raw!r}")
+        if not math.isfinite(as_float):
+            raise ValueError(f"{spec.label} must be a finite number such as {example}, "
+                             f"not {raw!r}")
+        value = int(as_float) if whole else as_float
     else:
         value = str(raw).strip()
         if len(value) > 40:

@@ -167,6 +167,28 @@ def test_an_uploaded_csv(case, raw, words, loads):
         assert at.session_state["series"].values.iloc[0] == 1.5
 
 
+@pytest.mark.parametrize("fixture, words", [
+    ("mixed_iso_and_slashes.csv",
+     "mixes date formats: 4 like 2020-01-03 (year-month-day, rows 2, 3, 5, …); 2 like 02/01/2020 "
+     "(day and month with '/', rows 4, 6)"),
+    ("contradictory_slashes.csv",
+     "The dates do not follow one order: 13/01/2024 (row 3) can only be day/month/year, but "
+     "01/14/2024 (row 4) only month/day/year"),
+])
+def test_an_upload_whose_dates_cannot_be_read_one_way_is_refused_and_the_data_kept(fixture,
+                                                                                  words):
+    at, run, series = trained("pages/1_Data.py")
+    at.selectbox(key="w_source").set_value("csv").run()
+    upload(at, fixture, (FIXTURES / "csv" / fixture).read_bytes()).run()
+    errors = " ".join(e.value for e in at.error)
+    assert words in errors and "YYYY-MM-DD" in errors, errors
+    assert "Your previous data is kept." in errors
+    assert_kept(at, run, series)
+    at.run()  # a rerun says it again (without parsing the file again) and still keeps the data
+    assert words in " ".join(e.value for e in at.error)
+    assert_kept(at, run, series)
+
+
 def test_nan_and_inf_in_a_series_are_refused_by_the_pipeline():
     import pandas as pd
 
@@ -278,12 +300,25 @@ def test_a_link_with_every_parameter_invalid_opens_with_the_defaults(page):
     ({"lr": "nan"}, "must be a finite number"),
     ({"epochs": "1e9"}, "Epochs must be at most 2000"),
     ({"window": "2.5"}, "Window must be a whole number"),
+    ({"n_hidden": "abc"}, f"Ignored n_hidden='abc': Hidden units must be a whole number such as "
+                          f"{DEFAULT.n_hidden}, not 'abc'"),
+    ({"lr": "fast"}, f"Learning rate must be a number such as {DEFAULT.lr}, not 'fast'"),
     ({"x_start": "5", "x_stop": "1"}, "'x to' must be larger than 'x from'"),
     ({"val_frac": "0.4", "test_frac": "0.45"}, "keep their sum below 0.8"),
 ])
 def test_a_link_with_an_impossible_value_says_what_was_ignored(params, words):
     at = open_page("pages/2_Train.py", params)
     assert words in messages(at), messages(at)
+    assert at.session_state["cfg"] == DEFAULT
+
+
+def test_a_link_with_a_word_for_a_whole_number_is_explained_without_python_words():
+    at = open_page("pages/2_Train.py", {"n_hidden": "abc", "epochs": "many", "noise": "lots"})
+    notes = messages(at)
+    assert f"Hidden units must be a whole number such as {DEFAULT.n_hidden}, not 'abc'" in notes
+    assert f"Epochs must be a whole number such as {DEFAULT.epochs}, not 'many'" in notes
+    assert f"Noise amplitude must be a number such as {DEFAULT.noise}, not 'lots'" in notes
+    assert "could not convert" not in notes and "float" not in notes
     assert at.session_state["cfg"] == DEFAULT
 
 
@@ -314,6 +349,21 @@ def _npy() -> bytes:
     return buffer.getvalue()
 
 
+def _huge_header() -> bytes:
+    """A good model file whose W_hh header declares a 10^6 x 10^6 array (8 TB) over 128 bytes."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (10**6, 10**6)})
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_good_model_file())) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "param/W_hh.npy":
+                data = header.getvalue() + bytes(128)
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
 MODEL_FILES = [
     ("empty", b"", "not an RNN Lab model"),
     ("truncated to half", _good_model_file()[: len(_good_model_file()) // 2],
@@ -324,6 +374,7 @@ MODEL_FILES = [
     ("a Word document", _other_zip(), "without RNN Lab's 'meta' entry"),
     ("another program's .npz", _other_npz(), "without RNN Lab's 'meta' entry"),
     ("a single .npy array", _npy(), "a single NumPy array"),
+    ("an array header declaring 8 TB", _huge_header(), "declares an array of shape"),
 ]
 
 

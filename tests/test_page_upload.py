@@ -1,0 +1,87 @@
+"""The Data page reads an upload right and says how: date order, time zones, a file at the limit.
+
+Each test drives the real page (AppTest) the way the file uploader does (`upload` puts the
+file's name and bytes in the session) and checks the note the student sees as well as the
+dates and numbers that reach the session — against what the fixture file says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from apphelpers import page_errors
+from test_pages import FIXTURES, open_page, upload
+from test_sources_csv import limit_file
+
+
+def csv_page(fixture: str | None = None, raw: bytes | None = None):
+    """The Data page (window 2, so four rows are enough) with a CSV file uploaded."""
+    at = open_page("pages/1_Data.py", {"window": "2"})
+    at.selectbox(key="w_source").set_value("csv").run()
+    raw = raw if raw is not None else (FIXTURES / "csv" / fixture).read_bytes()
+    upload(at, fixture or "limit.csv", raw).run()
+    assert not page_errors(at), page_errors(at)
+    return at, raw
+
+
+def infos(at) -> str:
+    return " ".join(str(e.value) for e in at.info)
+
+
+def test_the_data_page_says_how_it_read_ambiguous_dates_and_lets_the_order_be_changed():
+    at, raw = csv_page("ambiguous_slashes.csv")
+    series = at.session_state["series"]
+    assert list(series.values.index) == list(pd.date_range("2024-02-01", "2024-02-05"))
+    assert series.values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert "Dates read as day/month/year (01/02/2024 = 1 February 2024): no day above 12 " \
+           "settles the order" in infos(at)
+    order = at.radio(key=f"csv_dayfirst_{hashlib.sha256(raw).hexdigest()[:16]}")
+    assert order.value is True and order.label == "Date order"
+    order.set_value(False).run()  # month/day/year
+    assert not page_errors(at), page_errors(at)
+    series = at.session_state["series"]
+    assert list(series.values.index) == list(pd.to_datetime(
+        ["2024-01-02", "2024-02-02", "2024-03-02", "2024-04-02", "2024-05-02"]))
+    assert series.values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert "Dates read as month/day/year, as chosen (01/02/2024 = 2 January 2024)." in infos(at)
+
+
+def test_a_proved_date_order_offers_no_choice():
+    at, _ = csv_page("day_first_slashes.csv")
+    assert [r.label for r in at.radio] == ["Missing values"]  # no Date order to choose
+    assert "13/01/2024 (row 5) can only be 13 January 2024" in infos(at)
+    assert list(at.session_state["series"].values.index) == list(
+        pd.date_range("2024-01-10", "2024-01-17"))
+
+
+def test_the_data_page_notes_a_time_zone_dropped_without_converting():
+    at, _ = csv_page("timezone_offset.csv")
+    series = at.session_state["series"]
+    assert list(series.values.index) == list(pd.date_range("2020-01-03 02:00", periods=4))
+    assert series.values.tolist() == [1.5, 2.5, 3.5, 4.5]
+    assert "The times carry a time zone (UTC+05:00)" in infos(at)
+    assert "not converted to UTC" in infos(at)
+
+
+def test_a_file_at_the_size_limit_loads_and_a_rerun_does_not_parse_it_again(monkeypatch):
+    from rnn_core.sources import csv_upload
+
+    raw, index, values = limit_file()
+    getattr(csv_upload, "_CACHE", {}).clear()
+    calls = []
+    real = csv_upload.read_table
+    monkeypatch.setattr(csv_upload, "read_table", lambda data: calls.append(1) or real(data))
+    at, _ = csv_page(raw=raw)
+    series = at.session_state["series"]
+    assert len(series.values) == 190_000 and series.frequency == "daily"
+    assert list(series.values.index[[0, -1]]) == list(index[[0, -1]])
+    np.testing.assert_array_equal(series.values.to_numpy(), values)
+    assert len(calls) == 1  # the column choices and the load share one parse
+    at.run()
+    at.run()
+    assert not page_errors(at), page_errors(at)
+    assert len(calls) == 1  # reruns reuse it
+    assert at.session_state["series"] is series
