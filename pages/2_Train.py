@@ -26,7 +26,7 @@ with st.expander("Settings", expanded=not st.session_state.get(training.TRAINING
 
 run = st.session_state.get(state.RUN)
 if run is not None and not st.session_state.get(training.TRAINING):
-    results.mismatch_notice(run)
+    results.mismatch_notice(run, offer_retrain=False)  # the Train button is right below
 prepared, why = training.prepared_or_message()
 if prepared is None:
     st.error(f"These settings cannot be trained yet: {why}")

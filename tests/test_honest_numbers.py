@@ -84,6 +84,13 @@ def test_after_the_data_changes_train_and_compare_say_the_model_belongs_to_other
     # Compare shows the old run on its own data, never re-scored on the new series
     assert at.session_state["run"] is run
     np.testing.assert_array_equal(at.dataframe[0].value.to_numpy(), ev_before.metrics.to_numpy())
+    # one click trains on what is selected now; the notice then goes away
+    at.button(key="retrain_btn").click().run()
+    assert not page_errors(at), page_errors(at)
+    new = at.session_state["run"]
+    assert new is not run and new.cfg.synthetic_kind == "damped" and new.epochs_done == 3
+    assert at.session_state["previous_run"] is run  # nothing lost
+    assert "This model was trained on" not in texts(at)
 
 
 def test_out_of_range_test_values_are_counted_and_measured_by_hand():

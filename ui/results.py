@@ -17,11 +17,12 @@ from rnn_core.ranges import describe as describe_range
 from ui import data, state
 
 
-def mismatch_notice(run: Run) -> bool:
+def mismatch_notice(run: Run, offer_retrain: bool = True) -> bool:
     """Say plainly when `run` was trained on other data or settings than those selected now.
 
     The run's own data is what every table and chart of it uses; nothing is re-scored on data
-    it was not trained on. Returns True when a notice was shown.
+    it was not trained on. `offer_retrain` adds a button that starts training on what is
+    selected now (on the Train page). Returns True when a notice was shown.
     """
     changes = run.differences(None if (s := data.current_series()) is None else s.values,
                               state.cfg())
@@ -29,9 +30,14 @@ def mismatch_notice(run: Run) -> bool:
         return False
     trained_on = run.prepared.data_name or "its own data"
     st.warning(f"This model was trained on {trained_on}; since then {'; '.join(changes)}. "
-               "Everything shown for it here uses the data and settings it was trained on. "
-               "Press **Train** on the Train page to train on what is selected now (this model "
-               "stays available until then).")
+               "Everything shown for it here uses the data and settings it was trained on; "
+               "it stays available until you train a new one.")
+    if offer_retrain and st.button("Train on the current data and settings",
+                                   key="retrain_btn", type="primary"):
+        from ui import training  # here: the Train page's loop, only when asked
+
+        training.on_train()
+        st.switch_page("pages/2_Train.py")
     return True
 
 
