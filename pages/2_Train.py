@@ -32,7 +32,7 @@ if prepared is None:
     st.error(f"These settings cannot be trained yet: {why}")
 else:
     n_train = prepared.task.n_train_windows(prepared)
-    st.caption(f"{n_train} training windows · RNN {prepared.cfg.n_hidden} hidden units · "
+    st.caption(f"{n_train} training {prepared.task.unit_name} · RNN {prepared.cfg.n_hidden} hidden units · "
                f"MLP {prepared.cfg.mlp_hidden} hidden units")
 
 st.caption("Every setting is in the page's address: copy it to share this exact set-up "

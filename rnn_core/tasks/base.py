@@ -46,6 +46,7 @@ class Task:
     held_out: bool = True
     rnn_loss_label: str = "training loss"
     mlp_loss_label: str = "training loss"
+    unit_name: str = "windows"  # what one training example is called ("12 training windows")
 
     # ----- data ------------------------------------------------------------------------------
     def prepare(self, series, cfg, units=""):

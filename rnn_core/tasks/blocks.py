@@ -37,6 +37,7 @@ class XBlocks(Task):
     shape = "many_to_many"
     free_running = False
     held_out = False
+    unit_name = "blocks"
     rnn_loss_label = "training loss (newest block of each update)"
     mlp_loss_label = "training loss (y block from its x block)"
 
