@@ -85,3 +85,19 @@ def test_a_file_at_the_size_limit_loads_and_a_rerun_does_not_parse_it_again(monk
     assert not page_errors(at), page_errors(at)
     assert len(calls) == 1  # reruns reuse it
     assert at.session_state["series"] is series
+
+
+def test_a_refused_upload_is_tried_again_once_a_shorter_window_would_take_it():
+    at = open_page("pages/1_Data.py", {"window": "10"})
+    at.selectbox(key="w_source").set_value("csv").run()
+    kept = at.session_state["series"]
+    upload(at, "ambiguous_slashes.csv", (FIXTURES / "csv" / "ambiguous_slashes.csv").read_bytes())
+    at.run()
+    assert "only 5 usable points; at least 12" in " ".join(e.value for e in at.error)
+    assert at.session_state["series"] is kept
+    at.switch_page("pages/2_Train.py").run()
+    at.number_input(key="w_window").set_value(2).run()
+    at.switch_page("pages/1_Data.py").run()
+    assert not page_errors(at), page_errors(at)
+    assert list(at.session_state["series"].values.index) == list(
+        pd.date_range("2024-02-01", "2024-02-05"))

@@ -23,7 +23,7 @@ UPLOAD = "upload_bytes"  # (bytes, file name, digest) of the last upload, so a r
 AUTOLOAD = "autoload_tried"  # the settings an automatic first load was tried with
 UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing rule, day first|None)
 UPLOAD_COLUMNS = "upload_columns"  # (digest, CsvColumns or the refusal's words) of the upload
-UPLOAD_REFUSED = "upload_refused"  # (key, words) of the last refused upload: not parsed again
+UPLOAD_REFUSED = "upload_refused"  # ((key, window), words) of the last refused upload
 DATE_ORDERS = {True: "day/month/year", False: "month/day/year"}
 
 
@@ -59,8 +59,8 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
             if raw is None:
                 raise DataSourceError("Choose a CSV file to upload first.")
             refused = st.session_state.get(UPLOAD_REFUSED)
-            if refused is not None and refused[0] == _key():  # a rerun: same file, same choices
-                raise DataSourceError(refused[1])
+            if refused is not None and refused[0] == (_key(), cfg.window):  # a rerun: same
+                raise DataSourceError(refused[1])  # file, choices and window (points needed)
             options = tuple(st.session_state.get(UPLOAD_OPTIONS) or ())
             time_column, value_column, missing, day_first = \
                 options + (None, None, "drop", None)[len(options):]
@@ -73,7 +73,7 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
     except DataSourceError as err:
         st.session_state[LOAD_ERROR] = str(err)
         if cfg.source == "csv" and st.session_state.get(UPLOAD) is not None:
-            st.session_state[UPLOAD_REFUSED] = (_key(), str(err))
+            st.session_state[UPLOAD_REFUSED] = ((_key(), cfg.window), str(err))
         if not quiet:
             kept = " Your previous data is kept." if state.SERIES in st.session_state else ""
             state.flash("error", f"{err}{kept}")
