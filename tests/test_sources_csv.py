@@ -239,6 +239,7 @@ def test_time_zone_stamps_keep_their_local_dates_with_a_note(source, index, valu
     ("utf16_le_bom.csv", ""),
     ("utf16_be_bom.csv", ""),
     ("utf8_bom.csv", ""),
+    ("utf16_le_no_bom_tab.txt", ""),  # every other byte zero: UTF-16 even without a BOM
     ("latin1.csv", "The file is not UTF-8; it was read as Windows-1252 (Western European) text "
                    "(for example 'Température')."),
 ])

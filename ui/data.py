@@ -131,7 +131,8 @@ def upload_options() -> None:
                f"{'a header row' if cols.header else 'no header row'}.")
     if cols.time_column == ROW_NUMBERS:
         st.info("No column could be read as dates or x values, so the rows are numbered 0, 1, "
-                "2, … in file order. Dates must look like 2024-01-31 (or 31.01.2024).")
+                "2, … in file order. Dates must look like 2024-01-31 (best), 31.01.2024, "
+                "31/01/2024, 01/31/2024 or 31 Jan 2024 — one way for the whole column.")
     day_first = None
     guessed = cols.guessed_day_first(time_column)
     if guessed is not None:  # the values do not say whether 01/02 is 1 February or 2 January

@@ -139,7 +139,7 @@ def _time_axis(parsed: _Parsed, column: str, day_first: bool | None) -> tuple[pd
         return parsed.numbers[column], ""
     reading = parsed.readings.get(column)
     if reading is None or (day_first is not None and reading.day_first is not None
-                           and day_first != reading.day_first):
+                           and (day_first != reading.day_first or not reading.settled)):
         reading = read_dates(cells, day_first, first_row=parsed.table.first_row,
                              column=str(column))
     if reading.problem:
@@ -195,7 +195,8 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     axis, how = _time_axis(parsed, time, day_first)
     if how:
         notes.append(how)
-    series = pd.Series(parsed.numbers[value].to_numpy(), index=axis.to_numpy())
+    # copies: the parse is cached and shared, the series is the caller's to change
+    series = pd.Series(parsed.numbers[value].to_numpy(copy=True), index=axis.to_numpy(copy=True))
     unreadable = int(pd.isna(series.index).sum())
     if unreadable:
         series = series[~pd.isna(series.index)]
