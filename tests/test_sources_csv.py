@@ -304,3 +304,10 @@ def test_a_file_at_the_size_limit_is_parsed_once_for_every_question(monkeypatch)
         assert list(series.values.index[[0, 1, -1]]) == list(index[[0, 1, -1]])
         np.testing.assert_array_equal(series.values.to_numpy(), values)
     assert data.frequency == "daily" and data.note == ""
+
+
+def test_dates_written_with_month_names_are_read_with_one_format():
+    data = load_csv(content("month_names.csv"))  # Excel's mmm-yy: Jan-20 is January 2020
+    assert list(data.values.index) == list(pd.date_range("2020-01-01", periods=4, freq="MS"))
+    assert data.values.tolist() == [120.0, 135.5, 128.0, 140.25]
+    assert data.frequency == "monthly" and data.note == ""

@@ -19,6 +19,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
@@ -276,6 +277,8 @@ _FAMILIES = (
 )
 _TEXT_FAMILY = _Family("text", "", "month names")
 _DIGITS = str.maketrans("0123456789", "9" * 10)
+_MONTH_FORMATS = ("%b %Y", "%B %Y", "%b-%Y", "%B-%Y", "%b-%y", "%d-%b-%y", "%d-%b-%Y",
+                  "%d %b %y", "%b %d %Y", "%B %d %Y")
 _MAX_TEXT_SHAPES = 40  # month-name cells are grouped by shape; a column of words has many
 
 
@@ -294,11 +297,17 @@ def _text_format(example: str) -> str | None:
     try:
         fmt = guess_datetime_format(example)
     except (ValueError, TypeError):
-        return None
-    if not fmt or not re.search("%[bB]", fmt) or not re.search("%[Yy]", fmt) \
-            or re.search("%[zZ]", fmt):
-        return None
-    return fmt
+        fmt = None
+    if fmt and re.search("%[bB]", fmt) and re.search("%[Yy]", fmt) \
+            and not re.search("%[zZ]", fmt):
+        return fmt
+    for fmt in _MONTH_FORMATS:  # what pandas does not guess: Jan 2020, 3-Jan-20, ...
+        try:
+            datetime.strptime(example, fmt)
+        except ValueError:
+            continue
+        return fmt
+    return None
 
 
 def _shape_format(shape: str, family: _Family, day_first: bool) -> str | None:
