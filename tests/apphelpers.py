@@ -97,3 +97,15 @@ class StreamlitServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self._log.close()
+
+
+def trace_values(data):
+    """A Plotly trace's x or y from a chart's JSON: a plain list, or plotly's typed array
+    {"dtype", "bdata"} (base64 of the raw numbers), as a NumPy array."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(data, dict):
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+    return np.array(data, dtype=float)

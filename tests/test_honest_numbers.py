@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apphelpers import app_test, page_errors, texts
+from apphelpers import app_test, page_errors, texts, trace_values
 from rnn_core.config import LabConfig
 from rnn_core.evaluate import evaluate
 from rnn_core.experiment import Run, prepare
@@ -130,3 +130,43 @@ def test_the_default_data_page_reports_no_range_problem():
     at.run()
     at.switch_page("pages/1_Data.py").run()
     assert "outside the training range" not in texts(at)
+
+
+def test_the_train_page_counts_the_training_windows_by_hand():
+    at = app_test("app.py")
+    at.query_params["epochs"] = "2"
+    at.run()
+    at.switch_page("pages/2_Train.py").run()
+    cfg = LabConfig()
+    train_end = cfg.n_points - round(cfg.n_points * cfg.val_frac) - round(
+        cfg.n_points * cfg.test_frac)
+    assert f"{train_end - cfg.window} training windows" in texts(at)  # targets window..end-1
+
+
+def test_compare_scores_the_blocks_preset_on_its_extrapolation_against_the_true_curve():
+    at = app_test("app.py")
+    at.run()
+    at.button(key="preset_xsinx_blocks").click().run()
+    at.session_state["cfg"] = at.session_state["cfg"].replace(epochs=3)
+    at.switch_page("pages/2_Train.py").run()
+    at.button(key="train_btn").click().run()
+    at.switch_page("pages/3_Compare.py").run()
+    assert not page_errors(at), page_errors(at)
+    shown = texts(at)
+    assert "against the true curve" in shown and "beat persistence" not in shown
+    table = at.dataframe[0].value
+    assert list(table.index) == ["RNN", "MLP"] and "MAE ÷ persistence MAE" not in table
+    run = at.session_state["run"]
+    ev = evaluate(run, lambda x: x * np.sin(x))
+    x = ev.extrapolation.index.to_numpy()
+    truth = x * np.sin(x)
+    err = ev.extrapolation["RNN"].to_numpy() - truth
+    assert table.loc["RNN", "RMSE"] == pytest.approx(np.sqrt(np.mean(err ** 2)))
+    import json
+
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    distance = next(c for c in charts if "blocks past the data" in json.dumps(c["layout"]))
+    rnn = next(t for t in distance["data"] if t["name"] == "RNN")
+    np.testing.assert_array_equal(trace_values(rnn["x"]), np.arange(1, 21))
+    by_block = np.sqrt(np.mean(err.reshape(20, 6) ** 2, axis=1))
+    np.testing.assert_allclose(trace_values(rnn["y"]), by_block, rtol=1e-12)

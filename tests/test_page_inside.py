@@ -3,13 +3,14 @@ and on a trained one, and what it shows is what rnn_core computes."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from apphelpers import trace_values
 
 from rnn_core.config import LabConfig
 from rnn_core.experiment import Run, prepare
@@ -57,11 +58,7 @@ def figures(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def values(data) -> np.ndarray:
-    """A trace's x or y: a plain list, or plotly's typed array {"dtype", "bdata"}."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
-    return np.array(data, dtype=float)
+values = trace_values
 
 
 def tables(at: AppTest, column: str) -> list:
