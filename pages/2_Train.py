@@ -48,10 +48,16 @@ if st.session_state.get(training.TRAINING):
     training.live_loop(chart_slot, progress_slot, log_y)
 elif run is not None and run.epochs_done:
     training.draw(chart_slot, progress_slot, run, log_y)
-    h = run.rnn_history
-    st.success(f"Trained {run.epochs_done} epochs. Final training loss: RNN "
-               f"{h.train_loss[-1]:.4g}, MLP {run.mlp_history.train_loss[-1]:.4g}. "
-               "See the forecasts on the Compare page.")
+    h, m = run.rnn_history, run.mlp_history
+    losses = f"RNN {h.train_loss[-1]:.4g}" + (f", MLP {m.train_loss[-1]:.4g}" if m else "")
+    if run.diverged:  # the loss exploded: never a success, whatever was kept
+        st.error(run.diverged)
+    elif run is st.session_state.get(training.FALLBACK):  # a new run exploded in epoch 1
+        st.info(f"Your previous model is shown: {training.epochs_text(run.epochs_done)}, final "
+                f"training loss {losses}. The new run diverged (see the message above).")
+    else:
+        st.success(f"Trained {run.epochs_done} epochs. Final training loss: {losses}. "
+                   "See the forecasts on the Compare page.")
     st.page_link("pages/3_Compare.py", label="Compare the forecasts", icon="⚖️")
 else:
     st.info("Press **Train** to start, or **Step** to train one epoch at a time.")

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from rnn_core import MLP, RNN, SGD, Adam, History, TrainingDiverged, fit, fit_tbptt
+from rnn_core.train import EPOCH_FACTOR, MIN_REFERENCE
 
 
 def xsinx_windows(window=10):
@@ -89,27 +90,36 @@ def test_on_epoch_false_stops_and_keeps_the_partial_model():
     assert model.loss(X, Y) == pytest.approx(history.train_loss[-1], rel=0.5)
 
 
-def test_divergence_raises_and_restores_the_last_finite_parameters():
+def test_divergence_raises_and_restores_the_parameters_of_the_last_sane_epoch():
     X, Y = xsinx_windows()
     X, Y = X[:64], Y[:64]
     model = RNN(1, 8, 1, seed=7)
-    # Reference run by hand through the public API: full-batch SGD until the loss is not finite.
+    # Reference run by hand through the public API: full-batch SGD, so one step per epoch, until
+    # the loss is over EPOCH_FACTOR times the starting loss, or not finite.
     ref, opt = model.copy(), SGD(1e6)
+    limit = EPOCH_FACTOR * max(ref.loss(X, Y), MIN_REFERENCE)
+    sane_losses = []
     while True:
+        kept = {k: v.copy() for k, v in ref.params.items()}
         with np.errstate(over="ignore", invalid="ignore"):
             loss, grads = ref.loss_and_grads(X, Y)
-        if not np.isfinite(loss) or not all(np.isfinite(g).all() for g in grads.values()):
+        if not np.isfinite(loss) or loss > limit:
             break
-        last_finite = {k: v.copy() for k, v in ref.params.items()}
         opt.step(ref.params, grads)
+        if not all(np.isfinite(p).all() for p in ref.params.values()):
+            break
+        sane_losses.append(loss)
+    history = History()
     with pytest.raises(TrainingDiverged, match="lower") as info:
-        fit(model, X, Y, epochs=50, batch_size=64, optimizer=SGD(1e6), shuffle=False)
+        fit(model, X, Y, epochs=50, batch_size=64, optimizer=SGD(1e6), shuffle=False,
+            history=history)
     assert isinstance(info.value, ValueError)
     assert "clip" in str(info.value)
-    assert 0 <= info.value.epoch < 50
+    assert info.value.epoch == info.value.kept_epochs == len(sane_losses) < 50
+    assert history.train_loss == pytest.approx(sane_losses)
     for name, p in model.params.items():
         assert np.isfinite(p).all()
-        np.testing.assert_array_equal(p, last_finite[name])
+        np.testing.assert_array_equal(p, kept[name])
 
 
 def test_clipping_keeps_the_same_learning_rate_from_diverging():

@@ -21,6 +21,7 @@ from ui import charts, data, state
 TRAINING = "training"  # bool: the loop should run
 TARGET = "target_epochs"  # the epoch count the loop trains to
 OWNER = "training_owner"  # token of the script run that owns the loop
+FALLBACK = "diverged_fallback"  # the run put back because a new one diverged in epoch 1
 CHUNK_SECONDS = 0.2  # train this long between two redraws
 
 # One BLAS thread per training: a server runs many students' loops at once, and our small
@@ -55,6 +56,7 @@ def _install(run: Run) -> None:
     if st.session_state.get(state.RUN) is not None:
         st.session_state[state.PREVIOUS_RUN] = st.session_state[state.RUN]
     st.session_state[state.RUN] = run
+    st.session_state.pop(FALLBACK, None)
 
 
 def on_train() -> None:
@@ -100,11 +102,12 @@ def on_step() -> None:
         work.train(1)
     except TrainingDiverged as err:
         if fresh:
-            _diverged(err)
+            _diverged(err, work)
         else:  # continuing: the run as it was before this step is the last good model
-            state.flash("error", f"{err} This step was undone; your model keeps its "
-                                 f"{run.epochs_done} epochs, and your data is unchanged.")
+            run.diverged = (f"{err} This step was undone; your model keeps its "
+                            f"{epochs_text(run.epochs_done)}, and your data is unchanged.")
         return
+    work.diverged = None  # the step went well, so the run trains on
     st.session_state[state.RUN] = work
 
 
@@ -117,9 +120,30 @@ def on_reset() -> None:
         state.flash("info", f"Models re-initialised from seed {run.cfg.seed}.")
 
 
-def _diverged(err: TrainingDiverged) -> None:
+def epochs_text(n: int) -> str:
+    """'1 epoch', '4 epochs'."""
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
+def _diverged(err: TrainingDiverged, work: Run) -> None:
+    """A new run's loss exploded; `work` holds it as the trainer left it (the last sane epochs).
+
+    With sane epochs of both models it stays the current run, marked diverged: the Train page
+    shows its loss curve up to the explosion with the message in red, never as a success, and
+    Compare shows what it had learned. Exploded in the first epoch of either model, it has
+    nothing worth showing, so the previous run is put back.
+    """
+    rnn, mlp = work.epochs_done, 0 if work.mlp_history is None else len(work.mlp_history)
+    if min(rnn, mlp):
+        kept = (f"both models keep their {epochs_text(rnn)} before it" if rnn == mlp else
+                f"the RNN keeps its {epochs_text(rnn)} before it, the MLP its "
+                f"{epochs_text(mlp)}")
+        work.diverged = f"{err} Training stopped: {kept}, and your data is unchanged."
+        st.session_state[state.RUN] = work
+        return
     previous = st.session_state.get(state.PREVIOUS_RUN)
     st.session_state[state.RUN] = previous
+    st.session_state[FALLBACK] = previous
     kept = "the previous model is back" if previous is not None else "no model is kept"
     state.flash("error", f"{err} Training stopped; {kept}, and your data is unchanged.")
 
@@ -178,7 +202,7 @@ def live_loop(chart_slot, progress_slot, log_y: bool) -> None:
                  first_epoch, draws)  # the yield point: a rerun interrupts here
     except TrainingDiverged as err:
         if st.session_state.get(OWNER) is owner:
-            _diverged(err)
+            _diverged(err, work)  # work: the trainer put it back to its last sane epoch
     if st.session_state.get(OWNER) is owner:
         st.session_state[TRAINING] = False
         st.session_state[OWNER] = None
