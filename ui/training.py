@@ -37,6 +37,7 @@ def prepared_or_message():
         return None, "Load some data on the Data page first."
     try:
         prepared = prepare(series.values, state.cfg(), series.units)
+        prepared.data_name = series.name
         check_cost(prepared)
     except ValueError as err:
         return None, str(err)
@@ -174,7 +175,9 @@ def draw(chart_slot, progress_slot, run: Run, log_y: bool, started: float | None
         per_epoch = (time.perf_counter() - started) / (done - first_epoch)
         text += f" · about {per_epoch * (target - done):.0f} s left"
     progress_slot.progress(min(done / max(target, 1), 1.0), text=text)
+    labels = {"RNN": run.task.rnn_loss_label, "MLP": run.task.mlp_loss_label}
     fig = charts.loss_chart({"RNN": run.rnn_history, "MLP": run.mlp_history}, log_y=log_y,
+                            train_labels=labels,
                             epochs=max(target, done))
     chart_slot.plotly_chart(fig, key=f"loss_{run.uid}_{done}_{draw_id}", width="stretch")
 
