@@ -21,6 +21,8 @@ units = run.prepared.units
 bounds = run.prepared.bounds()
 st.caption(f"Models trained for {run.epochs_done} epochs"
            f"{' (stopped early)' if run.stopped else ''}. All errors are in the data's units.")
+if run.diverged:
+    st.error(f"This run diverged, so what follows is its last sane epoch: {run.diverged}")
 
 st.subheader("One step ahead")
 st.markdown("Every window fed to the models is real data (*teacher forcing*)."

@@ -127,7 +127,8 @@ class Run:
         """Train both models for up to `epochs` more epochs.
 
         `on_epoch(run)` is called after each epoch; returning False stops (the models keep
-        what they learned). Raises `TrainingDiverged` if a loss becomes NaN or infinite.
+        what they learned). Raises `TrainingDiverged` when a loss explodes (far above the
+        untrained loss, or NaN/inf); the models are then back at their last sane epoch.
         """
         for _ in range(epochs):
             self.task.train_rnn_epoch(self)
