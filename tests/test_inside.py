@@ -17,7 +17,9 @@ from rnn_core.inside_checks import (diagnose_flat, leakage_comparison, leaky_pre
 from rnn_core.rnn import spectral_radius
 from rnn_core.sources.synthetic import synthetic_series
 
-SMALL = LabConfig(n_points=240, window=10, n_hidden=8, epochs=5)
+# x·sin(x) (seed 001's curve) swings out of its training range: the leakage checks need that
+SMALL = LabConfig(synthetic_kind="xsinx", x_start=0.01, x_stop=6.0, noise=0.01, n_points=240,
+                  window=10, n_hidden=8, epochs=5)
 
 
 def make_run(cfg: LabConfig = SMALL, epochs: int = 0) -> Run:
