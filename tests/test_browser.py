@@ -63,8 +63,8 @@ def test_pick_xsinx_train_and_compare_in_a_real_browser(server, page):
 
     nav(page, "Data")
     page.locator(".st-key-w_synthetic_kind input").click()
-    page.get_by_role("option", name="Sine").click()
-    page.wait_for_selector("strong:text-is('sin(x)')")
+    page.get_by_role("option", name="Damped oscillation").click()
+    page.wait_for_selector("strong:text-is('exp(-0.2x)·sin(3x)')")
     page.locator(".st-key-w_synthetic_kind input").click()
     page.get_by_role("option", name="x·sin(x)").click()
     page.wait_for_selector("strong:text-is('x·sin(x)')")
@@ -82,7 +82,7 @@ def test_pick_xsinx_train_and_compare_in_a_real_browser(server, page):
     shot(page, "2_train")
 
     nav(page, "Compare")
-    page.wait_for_selector("text=Test metrics")
+    page.wait_for_selector("text=Scored on the test part")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3")
     assert page.locator(ERRORS).count() == 0
     shot(page, "3_compare")
