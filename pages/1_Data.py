@@ -6,8 +6,8 @@ from rnn_core.experiment import prepare
 from rnn_core.sources.series import describe
 from ui import charts, controls, data, layout, results, state
 
-layout.page_setup("Data", "📈")
-st.title("📈 Data")
+layout.page_setup("Data", ":material/show_chart:")
+st.title(":material/show_chart: Data")
 st.caption("Pick a series. The network learns on the training part, watches the validation "
            "part for over-fitting, and never sees the test part until the comparison.")
 

@@ -5,8 +5,8 @@ import streamlit as st
 from rnn_core.tasks import get_task
 from ui import controls, layout, model_upload, results, state, training
 
-layout.page_setup("Train", "🏋️")
-st.title("🏋️ Train")
+layout.page_setup("Train", ":material/model_training:")
+st.title(":material/model_training: Train")
 st.caption("The RNN reads each window one step at a time; the MLP sees the whole window at "
            "once. Both learn from the same windows with the same optimizer.")
 
@@ -58,7 +58,7 @@ elif run is not None and run.epochs_done:
     else:
         st.success(f"Trained {run.epochs_done} epochs. Final training loss: {losses}. "
                    "See the forecasts on the Compare page.")
-    st.page_link("pages/3_Compare.py", label="Compare the forecasts", icon="⚖️")
+    st.page_link("pages/3_Compare.py", label="Compare the forecasts", icon=":material/compare_arrows:")
 else:
     st.info("Press **Train** to start, or **Step** to train one epoch at a time.")
 

@@ -5,13 +5,13 @@ import streamlit as st
 
 from ui import charts, layout, results, seeds_ui, state
 
-layout.page_setup("Compare", "⚖️")
-st.title("⚖️ Compare")
+layout.page_setup("Compare", ":material/compare_arrows:")
+st.title(":material/compare_arrows: Compare")
 
 run = st.session_state.get(state.RUN)
 if run is None or not run.epochs_done:
     st.info("Train a model first.")
-    st.page_link("pages/2_Train.py", label="Go to Train", icon="🏋️")
+    st.page_link("pages/2_Train.py", label="Go to Train", icon=":material/model_training:")
     layout.finish_page()
     st.stop()
 

@@ -4,8 +4,8 @@ import streamlit as st
 
 from ui import inside_checks_ui, inside_run, inside_tabs, layout, results, state
 
-layout.page_setup("Inside the RNN", "🔬")
-st.title("🔬 Inside the RNN")
+layout.page_setup("Inside the RNN", ":material/biotech:")
+st.title(":material/biotech: Inside the RNN")
 
 run, why = inside_run.current_run()
 if run is None:

@@ -5,8 +5,8 @@ import streamlit as st
 
 from ui import data, layout, sweep_ui
 
-layout.page_setup("Sweep", "🧮")
-st.title("🧮 Sweep")
+layout.page_setup("Sweep", ":material/grid_view:")
+st.title(":material/grid_view: Sweep")
 st.caption("Which window and hidden size work on this data — and how much does the answer "
            "depend on the random seed? Every combination is trained with several seeds, in "
            "parallel; the other settings come from the Train page.")

@@ -16,7 +16,7 @@ SMALL = 6  # models with at most this many hidden units show their whole matrice
 
 
 def try_this(text: str) -> None:
-    st.info(f"**Try this:** {text}", icon="🧪")
+    st.info(f"**Try this:** {text}", icon=":material/science:")
 
 
 def clamped_slider(label: str, lo: int, hi: int, default: int, key: str, help: str) -> int:

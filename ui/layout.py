@@ -12,12 +12,12 @@ from ui import data, state
 
 _ROOT = Path(__file__).resolve().parent.parent
 PAGES = (
-    ("app.py", "Home", "🏠"),
-    ("pages/1_Data.py", "Data", "📈"),
-    ("pages/2_Train.py", "Train", "🏋️"),
-    ("pages/3_Compare.py", "Compare", "⚖️"),
-    ("pages/4_Inside.py", "Inside the RNN", "🔬"),
-    ("pages/5_Sweep.py", "Sweep", "🧮"),
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Data.py", "Data", ":material/show_chart:"),
+    ("pages/2_Train.py", "Train", ":material/model_training:"),
+    ("pages/3_Compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/4_Inside.py", "Inside the RNN", ":material/biotech:"),
+    ("pages/5_Sweep.py", "Sweep", ":material/grid_view:"),
 )
 
 
