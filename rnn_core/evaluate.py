@@ -42,6 +42,24 @@ class Evaluation:
         return float(self.metrics.loc[model, col])
 
 
+@dataclass
+class LiveView:
+    """What the training screen redraws while the RNN learns (cheap: a few predict calls).
+
+    predictions: the points to show with columns actual, RNN, MLP, [Persistence], part (the
+    held-out parts for windowed tasks, the whole curve for the blocks task); extrapolation: each
+    model's forecast past the end of the data (and `true` when the curve is known).
+    """
+
+    predictions: pd.DataFrame
+    extrapolation: pd.DataFrame
+
+
+def live_view(run, true_function=None) -> LiveView:
+    """The run's current one-step predictions and extrapolation, in the data's units."""
+    return run.prepared.task.live_view(run, true_function)
+
+
 def to_units(prepared, scaled: np.ndarray) -> np.ndarray:
     """Scaled values of any shape -> the data's units, same shape."""
     flat = np.asarray(scaled, dtype=np.float64).reshape(-1, 1)

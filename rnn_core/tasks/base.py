@@ -89,6 +89,10 @@ class Task:
         """An `rnn_core.evaluate.Evaluation` of the run, in the data's units."""
         raise NotImplementedError
 
+    def live_view(self, run, true_function=None):
+        """An `rnn_core.evaluate.LiveView`: the few predictions the training screen redraws."""
+        raise NotImplementedError
+
     def part_windows(self, prepared, part: str = "train", window: int | None = None):
         """Every window of one part, scaled (Inside views), optionally with another length."""
         raise NotImplementedError

@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from rnn_core.evaluate import Evaluation, future_index, metrics_frame, to_units
+from rnn_core.evaluate import Evaluation, LiveView, future_index, metrics_frame, to_units
 from rnn_core.forecast import stateful_rollout
 from rnn_core.metrics import rmse
 from rnn_core.prepared import Prepared
@@ -103,16 +103,14 @@ class XBlocks(Task):
         return prepared.inputs[lo:hi, None, :], prepared.targets[lo:hi]  # (B, 1, block), (B, block)
 
     # ----- evaluation ------------------------------------------------------------------------
-    def evaluate(self, run, true_function=None) -> Evaluation:
-        """Run the RNN along the whole curve from a zero state (real x inputs), then go on from
-        its last state with the x blocks past the end of the data."""
+    def _along_and_beyond(self, run, true_function=None):
+        """(fit along the whole curve from a zero state, extrapolation from its last state)."""
         p, cfg = run.prepared, run.cfg
         outputs, h_last = stateful_rollout(run.rnn, p.inputs, None)  # (B, block)
         predictions = pd.DataFrame({
             "actual": p.values, "RNN": to_units(p, outputs).ravel(),
             "MLP": to_units(p, run.mlp.predict(p.inputs[:, None, :])).ravel(), "part": "train",
         }, index=p.index)
-
         fut = future_index(p.index, cfg.horizon * cfg.block)
         x_future = p.x_scaler.transform(np.asarray(fut, dtype=np.float64)[:, None])[:, 0]
         x_future = x_future.reshape(cfg.horizon, cfg.block)
@@ -121,13 +119,25 @@ class XBlocks(Task):
             "RNN": to_units(p, rnn_future).ravel(),
             "MLP": to_units(p, run.mlp.predict(x_future[:, None, :])).ravel(),
         }, index=fut)
+        if true_function is not None:
+            extrapolation["true"] = true_function(np.asarray(fut, dtype=np.float64))
+        return predictions, extrapolation
+
+    def live_view(self, run, true_function=None) -> LiveView:
+        return LiveView(*self._along_and_beyond(run, true_function))
+
+    def evaluate(self, run, true_function=None) -> Evaluation:
+        """Run the RNN along the whole curve from a zero state (real x inputs), then go on from
+        its last state with the x blocks past the end of the data."""
+        cfg = run.cfg
+        predictions, extrapolation = self._along_and_beyond(run, true_function)
+        fut = extrapolation.index
         if true_function is None:
             empty = pd.DataFrame(index=pd.Index([], name="model"))
             return Evaluation(predictions, empty, "", {}, extrapolation, None, None,
                               notes=["This series has no known true curve past its end, so "
                                      "the extrapolation cannot be scored."])
-        truth = true_function(np.asarray(fut, dtype=np.float64))
-        extrapolation["true"] = truth
+        truth = extrapolation["true"].to_numpy()
         models = {m: extrapolation[m].to_numpy() for m in ("RNN", "MLP")}
         # no MASE: its scale, the one-step change of y between neighbouring points (0.01
         # apart in x), says nothing about a forecast 120 points long

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnn_core.evaluate import Evaluation, future_index, metrics_frame, to_units, unit_factor
+from rnn_core.evaluate import (Evaluation, LiveView, future_index, metrics_frame, to_units,
+                                unit_factor)
 from rnn_core.forecast import horizon_errors, recursive_forecast
 from rnn_core.metrics import rmse
 from rnn_core.prepared import Prepared
@@ -83,10 +84,11 @@ class NextValue(Task):
         return w.X, last_step(w.Y)  # the MLP predicts the next value
 
     # ----- evaluation ------------------------------------------------------------------------
-    def evaluate(self, run, true_function=None) -> Evaluation:
-        p, cfg = run.prepared, run.cfg
+    def _one_step(self, run, parts=PARTS) -> pd.DataFrame:
+        """One row per target of the given parts: actual, RNN, MLP, Persistence, part."""
+        p = run.prepared
         frames = []
-        for part in PARTS:
+        for part in parts:
             w = p.part(part)
             if w is None:
                 continue
@@ -98,16 +100,11 @@ class NextValue(Task):
                 "Persistence": p.values[idx - 1],  # tomorrow = today
                 "part": part,
             }, index=p.index[idx]))
-        predictions = pd.concat(frames)
-        test = predictions[predictions["part"] == "test"]
-        metrics = metrics_frame(test["actual"].to_numpy(),
-                                {m: test[m].to_numpy() for m in ("RNN", "MLP")},
-                                y_naive=test["Persistence"].to_numpy(),
-                                y_train=p.part_values("train"))
-        val = predictions[predictions["part"] == "val"]
-        val_rmse = ({m: rmse(val["actual"].to_numpy(), val[m].to_numpy())
-                     for m in ("RNN", "MLP", "Persistence")} if len(val) else {})
+        return pd.concat(frames)
 
+    def _extrapolation(self, run, true_function=None) -> pd.DataFrame:
+        """Each model fed its own outputs for `horizon` steps past the last real window."""
+        p, cfg = run.prepared, run.cfg
         context = p.scaled[-cfg.window:]  # (window, 1): the last real window
         fut = future_index(p.index, cfg.horizon)
         extrapolation = pd.DataFrame({
@@ -116,6 +113,25 @@ class NextValue(Task):
         }, index=fut)
         if true_function is not None:
             extrapolation["true"] = true_function(np.asarray(fut, dtype=np.float64))
+        return extrapolation
+
+    def live_view(self, run, true_function=None) -> LiveView:
+        held_out = [part for part in ("val", "test") if run.prepared.part(part) is not None]
+        return LiveView(self._one_step(run, held_out or ["train"]),
+                        self._extrapolation(run, true_function))
+
+    def evaluate(self, run, true_function=None) -> Evaluation:
+        p, cfg = run.prepared, run.cfg
+        predictions = self._one_step(run)
+        test = predictions[predictions["part"] == "test"]
+        metrics = metrics_frame(test["actual"].to_numpy(),
+                                {m: test[m].to_numpy() for m in ("RNN", "MLP")},
+                                y_naive=test["Persistence"].to_numpy(),
+                                y_train=p.part_values("train"))
+        val = predictions[predictions["part"] == "val"]
+        val_rmse = ({m: rmse(val["actual"].to_numpy(), val[m].to_numpy())
+                     for m in ("RNN", "MLP", "Persistence")} if len(val) else {})
+        extrapolation = self._extrapolation(run, true_function)
 
         start, n = p.split.val_end, len(p.values)
         steps = n - start
