@@ -10,8 +10,8 @@ from rnn_core import inside
 from rnn_core.experiment import Run
 from rnn_core.inside_checks import (FLAT_RATIO, GRADCHECK_OK, diagnose_flat, leakage_comparison,
                                     rnn_vs_mlp, verify_gradients)
-from ui import inside_views as views
 from ui import results
+from ui.charts import inside as inside_charts
 from ui.inside_tabs import clamped_slider, try_this
 
 GRADCHECK = "inside_gradcheck"  # (run token, table) of the last gradient check
@@ -45,9 +45,9 @@ def free_tab(run: Run) -> None:
                                 p.split.val_end, "inside_free_origin",
                                 "The first forecast position; the window before it is real.")
     fr = inside.teacher_vs_free(run.rnn, p, origin, steps)
-    st.plotly_chart(views.free_run_chart(fr.steps, p.units), key="inside_free_chart",
+    st.plotly_chart(inside_charts.free_run_chart(fr.steps, p.units), key="inside_free_chart",
                     width="stretch")
-    st.plotly_chart(views.horizon_error_chart(fr.steps, fr.by_horizon, p.units),
+    st.plotly_chart(inside_charts.horizon_error_chart(fr.steps, fr.by_horizon, p.units),
                     key="inside_free_errors", width="stretch")
     first, last = fr.by_horizon["free running"].iloc[[0, -1]]
     st.caption(f"Over every start in the test part, the free run's RMSE grows from "

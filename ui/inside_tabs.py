@@ -8,7 +8,10 @@ import streamlit as st
 from rnn_core import inside
 from rnn_core.experiment import Run
 from ui import inside_views as views
-from ui.inside_shapes import SHAPES, shape_diagram
+from ui.charts import inside as inside_charts
+from ui.charts.palette import COLORS, INIT_COLOR
+from ui.charts.shapes import shape_diagram
+from ui.inside_shapes import SHAPES
 
 PARTS = {"train": "training", "val": "validation", "test": "test"}
 GRAD_BATCH = 16  # windows averaged into the gradient picture
@@ -192,11 +195,11 @@ def unrolled_tab(run: Run) -> None:
     outputs = {}
     for col, (name, model) in zip(cols, models.items()):
         states, y = inside.unrolled(model, w.X[i])
-        col.plotly_chart(views.states_heatmap(states, f"Hidden state, {name}"),
+        col.plotly_chart(inside_charts.states_heatmap(states, f"Hidden state, {name}"),
                          key=f"inside_states_{name}", width="stretch")
         outputs[f"y_t {name}"] = y.ravel()
     targets = w.Y[i].ravel()
-    st.plotly_chart(views.outputs_chart(outputs, targets, w.X[i].ravel()),
+    st.plotly_chart(inside_charts.outputs_chart(outputs, targets, w.X[i].ravel()),
                     key="inside_outputs", width="stretch")
     if not trained:
         st.caption("No trained model yet: only the state at initialisation is shown.")
@@ -246,8 +249,8 @@ def grads_tab(run: Run) -> None:
         models["after training"] = run.rnn
     flows = {name: inside.grad_flow(m, X, Y, **kw) for name, m in models.items()}
     curves = {name: f.norms for name, f in flows.items()}
-    styles = {"at initialisation": dict(color=views.INIT_COLOR),
-              "after training": dict(color=views.COLORS["RNN"])}
+    styles = {"at initialisation": dict(color=INIT_COLOR),
+              "after training": dict(color=COLORS["RNN"])}
     latest = "after training" if trained else "at initialisation"
     if c["bptt_steps"]:
         cut = inside.grad_flow(models[latest], X, Y, bptt_steps=c["bptt_steps"], **kw)
@@ -259,7 +262,7 @@ def grads_tab(run: Run) -> None:
         name = f"{latest}, after clipping at {c['clip']:g}"
         curves[name] = clipped.clipped
         styles[name] = dict(color=styles[latest]["color"], dash="dash")
-    st.plotly_chart(views.grad_flow_chart(curves, styles), key="inside_grad_flow",
+    st.plotly_chart(inside_charts.grad_flow_chart(curves, styles), key="inside_grad_flow",
                     width="stretch")
     cols = st.columns(len(flows) + 1)
     for col, (name, f) in zip(cols, flows.items()):
@@ -280,7 +283,7 @@ def grads_tab(run: Run) -> None:
              "curve; then switch to relu at scale 1.5 and lengthen the window.")
     h = run.rnn_history
     if h is not None and len(h):
-        st.plotly_chart(views.epoch_grad_chart(h.grad_norm, run.cfg.clip),
+        st.plotly_chart(inside_charts.epoch_grad_chart(h.grad_norm, run.cfg.clip),
                         key="inside_grad_epochs", width="stretch")
         st.caption("The mean gradient norm of each epoch of the last training run, measured "
                    "before clipping.")

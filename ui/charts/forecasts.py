@@ -1,0 +1,82 @@
+"""Charts of the series and the forecasts (Data and Compare pages): arrays and tables in, a
+`go.Figure` out. No Streamlit here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui.charts.axes import shade_parts, styled
+from ui.charts.palette import COLORS, rgba
+
+
+def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units: str) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines",
+                               name=values.name or "series", line=dict(color=COLORS["actual"])))
+    shade_parts(fig, bounds)
+    return styled(fig, title, y_title=units)
+
+
+def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) -> go.Figure:
+    """The series with each model's one-step predictions (every input real: teacher forcing)."""
+    fig = go.Figure()
+    fig.add_scatter(x=pred.index, y=pred["actual"], name="actual", mode="lines",
+                    line=dict(color=COLORS["actual"], width=2))
+    for name in ("RNN", "MLP", "Persistence"):
+        if name in pred:
+            fig.add_scatter(x=pred.index, y=pred[name], name=f"{name} one-step", mode="lines",
+                            line=dict(color=COLORS[name], width=1.5,
+                                      dash="dot" if name == "Persistence" else None))
+    shade_parts(fig, bounds)
+    return styled(fig, "One-step predictions (each window made of real data)", y_title=units)
+
+
+def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
+                   free_run: pd.DataFrame | None, units: str,
+                   bands: dict[str, np.ndarray] | None = None) -> go.Figure:
+    """Free-running forecasts: from the start of the test part over it (when the task has one),
+    and past the end."""
+    free_run = free_run if free_run is not None else pd.DataFrame(columns=["RNN", "MLP"])
+    fig = go.Figure()
+    fig.add_scatter(x=history.index, y=history.to_numpy(), name="actual", mode="lines",
+                    line=dict(color=COLORS["actual"], width=2))
+    if "true" in extrapolation:
+        fig.add_scatter(x=extrapolation.index, y=extrapolation["true"], name="true curve",
+                        mode="lines", line=dict(color=COLORS["true"], dash="dash"))
+    for name in ("RNN", "MLP"):
+        if len(free_run):
+            fig.add_scatter(x=free_run.index, y=free_run[name],
+                            name=f"{name} free-running over test", mode="lines",
+                            line=dict(color=COLORS[name], dash="dot"))
+        fig.add_scatter(x=extrapolation.index, y=extrapolation[name],
+                        name=f"{name} extrapolation", mode="lines",
+                        line=dict(color=COLORS[name], width=2.5))
+    if bands:
+        _add_bands(fig, extrapolation.index, bands)
+    if len(free_run):
+        shade_parts(fig, {"test": (free_run.index[0], history.index[-1])})
+    return styled(fig, "Forecasts fed with their own predictions", y_title=units)
+
+
+def _add_bands(fig: go.Figure, x, bands: dict[str, np.ndarray]) -> None:
+    """Shade min..max across seeds; bands: name -> (n_seeds, len(x))."""
+    for name, runs in bands.items():
+        lo, hi = np.min(runs, axis=0), np.max(runs, axis=0)
+        color = COLORS.get(name, "#888")
+        fig.add_scatter(x=x, y=hi, mode="lines", line=dict(width=0), showlegend=False,
+                        hoverinfo="skip")
+        fig.add_scatter(x=x, y=lo, mode="lines", line=dict(width=0), fill="tonexty",
+                        fillcolor=rgba(color, 0.18), name=f"{name} spread over seeds")
+
+
+def horizon_chart(errors: pd.DataFrame, units: str) -> go.Figure:
+    """RMSE of k-steps-ahead free-running forecasts against k, one line per model."""
+    fig = go.Figure()
+    for name in errors.columns:
+        fig.add_scatter(x=errors.index, y=errors[name], name=name, mode="lines+markers",
+                        line=dict(color=COLORS.get(name)))
+    fig.update_xaxes(tickvals=list(errors.index))
+    distance = errors.index.name or "steps ahead"
+    return styled(fig, f"Error against distance ({distance})", distance,
+                  f"RMSE ({units})" if units else "RMSE")
