@@ -67,7 +67,7 @@ else:
         st.warning(f"With the current settings this series cannot be split for training: {err}")
     st.plotly_chart(charts.series_chart(series.values, bounds, series.name, series.units),
                     key="series_chart", width="stretch")
-    if prepared is not None and prepared.task.held_out:
+    if prepared is not None:
         results.range_notes(prepared)
     st.download_button("Download this series (CSV)", series.values.to_csv().encode(),
                        file_name="series.csv", mime="text/csv", key="dl_series")

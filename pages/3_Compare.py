@@ -50,8 +50,7 @@ if len(ev.metrics):
                    f"= {ratio:.2f} ≥ 1). Try more epochs, a smaller learning rate, a different "
                    "window, or more hidden units — and remember that for a random walk nothing "
                    "can beat persistence.")
-if run.task.held_out:
-    results.range_notes(run.prepared)
+results.range_notes(run.prepared)
 
 st.subheader("Free-running forecasts")
 if ev.free_run is not None:

@@ -41,25 +41,43 @@ class OutOfRange:
         return max(self.below, self.above) / width if width > 0 else float("inf")
 
 
+def beyond(part: str, values, train_lo: float, train_hi: float) -> OutOfRange | None:
+    """How `values` leave [train_lo, train_hi], or None when they stay inside."""
+    vals = np.asarray(values, dtype=np.float64)
+    below, above = vals < train_lo, vals > train_hi
+    if not len(vals) or not (below.any() or above.any()):
+        return None
+    return OutOfRange(part, len(vals), int(below.sum()), int(above.sum()),
+                      float(train_lo - vals.min()) if below.any() else 0.0,
+                      float(vals.max() - train_hi) if above.any() else 0.0, train_lo, train_hi)
+
+
+def true_future(prepared) -> np.ndarray | None:
+    """The known true curve over the points the models extrapolate to (None for real data)."""
+    from rnn_core.datasets import true_curve
+    from rnn_core.evaluate import future_index
+
+    f = true_curve(prepared.cfg)
+    if f is None:
+        return None
+    n = prepared.cfg.horizon * prepared.task.points_per_step(prepared.cfg)
+    return f(np.asarray(future_index(prepared.index, n), dtype=np.float64))
+
+
 def out_of_range(prepared) -> list[OutOfRange]:
-    """The validation and test parts whose values leave the training range (possibly none)."""
+    """The held-out parts (and the true curve past the data, when it is known) that leave the
+    training range; an empty list when everything stays inside it."""
     train = prepared.part_values("train")
     lo, hi = float(np.min(train)), float(np.max(train))
-    found = []
-    for part in ("val", "test"):
-        vals = prepared.part_values(part)
-        if not len(vals):
-            continue
-        below, above = vals < lo, vals > hi
-        if below.any() or above.any():
-            found.append(OutOfRange(
-                part, len(vals), int(below.sum()), int(above.sum()),
-                float(lo - vals.min()) if below.any() else 0.0,
-                float(vals.max() - hi) if above.any() else 0.0, lo, hi))
-    return found
+    found = [beyond(part, prepared.part_values(part), lo, hi) for part in ("val", "test")]
+    future = true_future(prepared)
+    if future is not None:
+        found.append(beyond("future", future, lo, hi))
+    return [r for r in found if r is not None]
 
 
-PART_NAMES = {"val": "validation", "test": "test"}
+PART_NAMES = {"val": "validation values", "test": "test values",
+              "future": "values of the true curve past the data"}
 
 
 def describe(report: OutOfRange, units: str = "") -> str:
@@ -70,12 +88,16 @@ def describe(report: OutOfRange, units: str = "") -> str:
         sides.append(f"{report.n_below} below its minimum (by up to {report.below:.3g}{u})")
     if report.n_above:
         sides.append(f"{report.n_above} above its maximum (by up to {report.above:.3g}{u})")
-    return (f"{report.n_outside} of {report.n} {PART_NAMES[report.part]} values lie outside the "
+    return (f"{report.n_outside} of {report.n} {PART_NAMES[report.part]} lie outside the "
             f"training range {report.train_lo:.3g} … {report.train_hi:.3g}{u}: "
             f"{' and '.join(sides)} — {100 * report.reach:.0f}% of the range's width beyond it.")
 
 
-EFFECT = ("The models never trained on such values: the RNN's tanh units saturate, so its "
-          "predictions tend to flatten near the edge of what it saw; the MLP's ReLU units go on "
-          "in straight lines and can overshoot; persistence only repeats the last value, so it "
-          "is not affected. Expect both networks to lose ground to persistence there.")
+def effect(activation: str) -> str:
+    """What values outside the training range do to each model, for the RNN's activation."""
+    rnn = ("the RNN's tanh units saturate, so its predictions tend to flatten near the edge of "
+           "what it saw" if activation == "tanh" else
+           "the RNN's ReLU units go on in straight lines, so its predictions can overshoot")
+    return (f"The models never trained on such values: {rnn}; the MLP's ReLU units go on in "
+            "straight lines and can overshoot; persistence only repeats the last value, so it "
+            "is not affected. Expect both networks to lose ground to persistence there.")

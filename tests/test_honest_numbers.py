@@ -170,3 +170,30 @@ def test_compare_scores_the_blocks_preset_on_its_extrapolation_against_the_true_
     np.testing.assert_array_equal(trace_values(rnn["x"]), np.arange(1, 21))
     by_block = np.sqrt(np.mean(err.reshape(20, 6) ** 2, axis=1))
     np.testing.assert_allclose(trace_values(rnn["y"]), by_block, rtol=1e-12)
+
+
+def test_the_blocks_preset_says_its_true_curve_leaves_the_training_range():
+    cfg = PRESETS["xsinx_blocks"].config()
+    from rnn_core.datasets import load_series
+
+    p = prepare(load_series(cfg).values, cfg)
+    x = 6.0 + 0.01 * np.arange(1, 121)  # the 20 extrapolated blocks of 6 points
+    truth, train = x * np.sin(x), p.values
+    (report,) = out_of_range(p)
+    assert report.part == "future" and report.n == 120
+    assert report.n_above == int((truth > train.max()).sum()) > 0
+    assert report.above == pytest.approx(truth.max() - train.max())
+    at = app_test("app.py")
+    at.run()
+    at.button(key="preset_xsinx_blocks").click().run()
+    at.switch_page("pages/1_Data.py").run()
+    shown = texts(at)
+    assert f"{report.n_above} of 120 values of the true curve past the data" in shown
+    assert "tanh units saturate" in shown
+
+
+def test_the_range_note_names_the_rnns_own_activation():
+    from rnn_core.ranges import effect
+
+    assert "tanh units saturate" in effect("tanh")
+    assert "ReLU units go on in straight lines" in effect("relu").split(";")[0]

@@ -90,7 +90,7 @@ def test_without_a_trained_model_every_view_shows_the_model_at_initialisation():
         assert len(tab.children) > 0, tab.label
     assert "No trained model yet" in texts(at)
     assert at.button(key="inside_quick_train").label == "Train a quick model (20 epochs)"
-    run = at.session_state["inside_default_run"][1]
+    run = at.session_state["memo_inside_default_run"][1]  # (key, run)
     assert run.epochs_done == 0
     # the gradient picture shows the initial model only, exactly as rnn_core computes it
     X, Y = grad_batch(run)

@@ -274,7 +274,7 @@ def test_seed_bands_shade_the_spread_of_several_seeds():
                     if any(t.get("name") == "RNN extrapolation" for t in figure(at, i)["data"]))
     band = [t for t in forecast["data"] if t.get("name") == "RNN spread over seeds"]
     assert len(band) == 1 and band[0]["fill"] == "tonexty"
-    runs = at.session_state["seed_bands"][3]["RNN"]
+    runs = at.session_state["memo_seed_bands"][1][0]["RNN"]  # (key, (bands, summary))
     assert runs.shape == (3, at.session_state["cfg"].horizon)
     assert np.ptp(runs, axis=0).max() > 0  # different seeds really differ
     # the sentence under the toggle counts the seeds that beat persistence, recomputed here

@@ -10,16 +10,12 @@ from rnn_core import inside
 from rnn_core.experiment import Run
 from rnn_core.inside_checks import (FLAT_RATIO, GRADCHECK_OK, diagnose_flat, leakage_comparison,
                                     rnn_vs_mlp, verify_gradients)
-from ui import results
+from ui import results, state
 from ui.charts import inside as inside_charts
 from ui.inside_tabs import clamped_slider, try_this
 
-GRADCHECK = "inside_gradcheck"  # (run token, table) of the last gradient check
-LEAKAGE = "inside_leakage"  # (token, Leakage) of the last leakage comparison
-
-
-def _token(run: Run) -> tuple:
-    return (run.uid, run.epochs_done)
+GRADCHECK = "inside_gradcheck"  # memo: the table of the last gradient check
+LEAKAGE = "inside_leakage"  # memo: the Leakage of the last comparison
 
 
 # ----- teacher forcing vs free running ---------------------------------------------------------
@@ -68,12 +64,11 @@ def verify_tab(run: Run) -> None:
         w = inside.part_windows(run.prepared, "train")
         with st.spinner("Nudging weights one at a time…"):
             table = verify_gradients(run.rnn, w.X[:4], w.Y[:4])
-        st.session_state[GRADCHECK] = (_token(run), table)
-    kept = st.session_state.get(GRADCHECK)
-    if kept is None or kept[0] != _token(run):
+        state.remember(GRADCHECK, state.run_key(run), table)
+    table = state.recall(GRADCHECK, state.run_key(run))
+    if table is None:
         st.caption("Press the button to run the check on the current model.")
     else:
-        table = kept[1]
         worst = float(table["largest relative error"].max())
         st.metric("Largest relative error", f"{worst:.2e}")
         st.dataframe(table.style.format({"largest relative error": "{:.2e}"}),
@@ -106,20 +101,17 @@ def leakage_tab(run: Run) -> None:
         st.caption("Turn the toggle on to train both variants and compare.")
         try_this(hint)
         return
-    token = (run.uid, run.cfg, epochs)  # the run's own id: id() can be reused
-    kept = st.session_state.get(LEAKAGE)
-    if kept is None or kept[0] != token:
+
+    def compute():
         series = pd.Series(run.prepared.values, index=run.prepared.index)
         with st.spinner(f"Training two models for {epochs} epochs each…"):
-            try:
-                result = leakage_comparison(series, run.cfg, epochs=epochs,
-                                            units=run.prepared.units)
-            except ValueError as err:
-                st.error(f"The comparison could not run: {err}")
-                return
-        kept = (token, result)
-        st.session_state[LEAKAGE] = kept
-    result = kept[1]
+            return leakage_comparison(series, run.cfg, epochs=epochs, units=run.prepared.units)
+
+    try:
+        result = state.memo(LEAKAGE, state.run_key(run, run.cfg, epochs), compute)
+    except ValueError as err:
+        st.error(f"The comparison could not run: {err}")
+        return
     c1, c2 = st.columns(2)
     c1.markdown("**Scaler fitted on the training part (right)**")
     c1.dataframe(result.honest.style.format("{:.4g}"), key="inside_leak_honest")

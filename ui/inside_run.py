@@ -14,7 +14,7 @@ from rnn_core.prepared import series_digest
 from rnn_core.train import TrainingDiverged
 from ui import data, state
 
-DEFAULT = "inside_default_run"  # (token, Run) built at initialisation on the current data
+DEFAULT = "inside_default_run"  # memo: a Run at initialisation on the current data
 QUICK_EPOCHS = 20  # the quick model's epochs (fewer if the settings ask for fewer)
 
 
@@ -27,21 +27,18 @@ def _default_run() -> tuple[Run | None, str | None]:
     series = data.current_series()
     if series is None:
         return None, "No data is loaded yet: pick some on the Data page."
-    token = (state.cfg(), series_digest(series.values))  # never id(): it can be reused
-    kept = st.session_state.get(DEFAULT)
-    if kept is not None and kept[0] == token:
-        return kept[1], None
+    key = (state.cfg(), series_digest(series.values))  # never id(): it can be reused
     try:
-        run = Run(prepare(series.values, state.cfg(), series.units))
+        run = state.memo(DEFAULT, key, lambda: Run(prepare(series.values, state.cfg(),
+                                                            series.units)))
     except ValueError as err:
         return None, str(err)
-    st.session_state[DEFAULT] = (token, run)
     return run, None
 
 
 def current_run() -> tuple[Run | None, str | None]:
     """The session's trained run if there is one, else a run at initialisation."""
-    run = st.session_state.get(state.RUN)
+    run = state.current_run()
     if run is not None:
         return run, None
     return _default_run()
@@ -62,7 +59,7 @@ def _train_quick() -> None:
     except (ValueError, TrainingDiverged) as err:  # TrainingDiverged is a ValueError too
         state.flash("error", f"The quick model could not be trained: {err}")
         return
-    st.session_state[state.RUN] = run
+    state.install_run(run)
     state.flash("success", f"Trained a quick model for {run.epochs_done} epochs: every view "
                            "below now shows it after training and at initialisation.")
 

@@ -48,9 +48,7 @@ def load_model_bytes(name: str, raw: bytes) -> bool:
     if cfg.source != "csv":
         st.session_state[state.SERIES] = series
         st.session_state[data.DATA_KEY] = data.data_key(cfg)
-    if st.session_state.get(state.RUN) is not None:
-        st.session_state[state.PREVIOUS_RUN] = st.session_state[state.RUN]
-    st.session_state[state.RUN] = run
+    state.install_run(run)
     state.flash("success", f"Loaded {name}: RNN with {cfg.n_hidden} hidden units, trained "
                            f"{run.epochs_done} epochs on {series.name}.")
     return True

@@ -12,7 +12,8 @@ from rnn_core.experiment import Run
 from rnn_core.io import save_model
 from rnn_core.restore import run_file_config
 from rnn_core.datasets import true_curve
-from rnn_core.ranges import EFFECT, out_of_range
+from rnn_core.ranges import effect as range_effect
+from rnn_core.ranges import out_of_range
 from rnn_core.ranges import describe as describe_range
 from ui import data, state
 
@@ -42,20 +43,18 @@ def mismatch_notice(run: Run, offer_retrain: bool = True) -> bool:
 
 
 def range_notes(prepared) -> None:
-    """Held-out values outside the training range: how many, by how much, and what it does."""
+    """Held-out values (and the true curve past the data, when known) outside the training
+    range: how many, by how much, and what it does to each model."""
     reports = out_of_range(prepared)
     if reports:
-        st.warning(" ".join(describe_range(r, prepared.units) for r in reports) + " " + EFFECT)
+        st.warning(" ".join(describe_range(r, prepared.units) for r in reports) + " "
+                   + range_effect(prepared.cfg.activation))
 
 
 def evaluation(run: Run) -> Evaluation:
     """Evaluate `run` once per (run, epochs trained); later page runs reuse the tables."""
-    # keep the run itself, not id(run): a freed run's id can be reused by a newer run
-    cached = st.session_state.get(state.EVALUATION)
-    if cached is None or cached[0] is not run or cached[1] != run.epochs_done:
-        cached = (run, run.epochs_done, evaluate(run, true_curve(run.cfg)))
-        st.session_state[state.EVALUATION] = cached
-    return cached[2]
+    return state.memo(state.EVALUATION, state.run_key(run),
+                      lambda: evaluate(run, true_curve(run.cfg)))
 
 
 def model_file(run: Run) -> bytes:

@@ -8,9 +8,10 @@ import streamlit as st
 
 from rnn_core.experiment import Run
 from rnn_core.sweep import describe_spread, seed_spread
+from ui import state
 from ui.engine import engine
 
-BANDS = "seed_bands"  # (run, epochs, n_seeds, {"RNN": (n_seeds, horizon)}, summary sentence)
+BANDS = "seed_bands"  # memo: ({"RNN": (n_seeds, horizon)}, summary sentence)
 
 
 def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
@@ -23,22 +24,19 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
                            help="How many seeds (seed, seed+1, …) to train.")
     if not on:
         return None
-    cached = st.session_state.get(BANDS)
-    # keyed on the run object itself: an id() can be reused by a newer run
-    if cached is not None and cached[0] is run and cached[1:3] == (run.epochs_done, n_seeds):
-        st.info(cached[4])
-        return cached[3]
-    series = pd.Series(run.prepared.values, index=run.prepared.index)
-    seeds = [run.cfg.seed + k for k in range(n_seeds)]
-    eng = engine()
-    try:
+
+    def compute():
+        series = pd.Series(run.prepared.values, index=run.prepared.index)
+        seeds = [run.cfg.seed + k for k in range(n_seeds)]
+        eng = engine()
         with st.spinner(f"Training {n_seeds} seeds on {eng.describe()}…"):
             spread = seed_spread(eng, series, run.cfg.replace(epochs=run.epochs_done), seeds)
+        return {"RNN": spread.extrapolation}, describe_spread(spread.table)  # (n_seeds, horizon)
+
+    try:
+        bands, summary = state.memo(BANDS, state.run_key(run, n_seeds), compute)
     except ValueError as err:
         st.warning(f"The seed spread could not be computed: {err}")
         return None
-    bands = {"RNN": spread.extrapolation}  # (n_seeds, horizon)
-    summary = describe_spread(spread.table)
-    st.session_state[BANDS] = (run, run.epochs_done, n_seeds, bands, summary)
     st.info(summary)
     return bands

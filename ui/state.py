@@ -15,7 +15,7 @@ CFG = "cfg"  # LabConfig: every setting
 SERIES = "series"  # SeriesData: the data currently loaded
 RUN = "run"  # experiment.Run: the current (last trained) models
 PREVIOUS_RUN = "previous_run"  # the run before it, kept when a new one fails
-EVALUATION = "evaluation"  # (run, epochs done, Evaluation): the current run's tables
+EVALUATION = "evaluation"  # memo name of the current run's Evaluation
 NOTES = "link_notes"  # plain-words notes about ignored link parameters
 HIDDEN = "hidden_controls"  # set of field names a teacher's link hides
 LOCKED = "locked_controls"  # set of field names a teacher's link locks
@@ -71,3 +71,63 @@ def show_flash() -> None:
     kind, text = st.session_state.pop(MESSAGE, (None, None))
     if kind:
         getattr(st, kind)(text)
+
+
+# ----- the current run: this module is its only writer -------------------------------------------
+# A student's runs live here, never in st.cache_resource. `install_run` makes a new run current
+# (the one before becomes the previous, so nothing is lost); `update_run` stores a newer state of
+# the same run (a checkpoint of the live loop, a step); `restore_previous` puts the previous one
+# back when a new run had nothing worth keeping.
+
+def current_run():
+    """The session's current run (a rnn_core.experiment.Run), or None."""
+    return st.session_state.get(RUN)
+
+
+def previous_run():
+    return st.session_state.get(PREVIOUS_RUN)
+
+
+def install_run(run) -> None:
+    """`run` becomes the current run; the current one, if any, is kept as the previous."""
+    if st.session_state.get(RUN) is not None:
+        st.session_state[PREVIOUS_RUN] = st.session_state[RUN]
+    st.session_state[RUN] = run
+
+
+def update_run(run) -> None:
+    """A newer state of the current run (same lineage: a checkpoint or one more epoch)."""
+    st.session_state[RUN] = run
+
+
+def restore_previous():
+    """Put the previous run back as the current one; returns it (None if there was none)."""
+    previous = st.session_state.get(PREVIOUS_RUN)
+    st.session_state[RUN] = previous
+    return previous
+
+
+# ----- one memo helper ---------------------------------------------------------------------------
+def run_key(run, *settings) -> tuple:
+    """Names a run's state for a memo: its own id (never id(), which Python reuses), the epochs
+    it has trained, and whatever settings the memoised value depends on."""
+    return (run.uid, run.epochs_done, *settings)
+
+
+def remember(name: str, key: tuple, value) -> None:
+    """Keep `value` as the latest result named `name`, valid for `key`."""
+    st.session_state[f"memo_{name}"] = (key, value)
+
+
+def recall(name: str, key: tuple):
+    """The value remembered under `name` if it was stored for this `key`, else None."""
+    kept = st.session_state.get(f"memo_{name}")
+    return kept[1] if kept is not None and kept[0] == key else None
+
+
+def memo(name: str, key: tuple, compute):
+    """compute() once per `key`: the session keeps the latest (key, value) under `name`."""
+    kept = st.session_state.get(f"memo_{name}")
+    if kept is None or kept[0] != key:
+        remember(name, key, compute())
+    return st.session_state[f"memo_{name}"][1]
