@@ -91,13 +91,16 @@ def test_compare_shows_three_predictions_and_the_metrics_table():
     at.switch_page("pages/3_Compare.py").run()
     assert not page_errors(at), page_errors(at)
     names = {t["name"] for t in figure(at, 0)["data"]}
-    assert {"actual", "RNN one-step", "MLP one-step", "Persistence one-step"} <= names
+    parts = "(training, validation, test)"  # the legend names the parts it shows
+    assert {"actual", f"RNN one-step {parts}", f"MLP one-step {parts}",
+            f"Persistence one-step {parts}"} <= names
     table = at.dataframe[0].value
     assert list(table.index) == ["RNN", "MLP", "Persistence"]
     assert {"MSE", "RMSE", "MAE", "MASE", "MAE ÷ persistence MAE"} <= set(table.columns)
     assert table.loc["Persistence", "MAE ÷ persistence MAE"] == pytest.approx(1.0)
     forecast = {t["name"] for t in figure(at, 1)["data"]}
-    assert {"RNN extrapolation", "MLP extrapolation", "true curve"} <= forecast
+    assert {"RNN extrapolation past the data", "MLP extrapolation past the data",
+            "true curve"} <= forecast
 
 
 def test_compare_without_a_model_says_what_to_do():
@@ -271,7 +274,8 @@ def test_seed_bands_shade_the_spread_of_several_seeds():
     at.slider(key="bands_n").set_value(3).run()
     assert not page_errors(at), page_errors(at)
     forecast = next(figure(at, i) for i in range(len(at.get("plotly_chart")))
-                    if any(t.get("name") == "RNN extrapolation" for t in figure(at, i)["data"]))
+                    if any(t.get("name") == "RNN extrapolation past the data"
+                           for t in figure(at, i)["data"]))
     band = [t for t in forecast["data"] if t.get("name") == "RNN spread over seeds"]
     assert len(band) == 1 and band[0]["fill"] == "tonexty"
     runs = at.session_state["memo_seed_bands"][1][0]["RNN"]  # (key, (bands, summary))

@@ -9,7 +9,7 @@ from rnn_core import inside
 from rnn_core.experiment import Run
 from ui import inside_views as views
 from ui.charts import inside as inside_charts
-from ui.charts.palette import COLORS, INIT_COLOR
+from ui.charts.palette import STYLES
 from ui.charts.shapes import shape_diagram
 from ui.inside_shapes import SHAPES
 
@@ -249,19 +249,18 @@ def grads_tab(run: Run) -> None:
         models["after training"] = run.rnn
     flows = {name: inside.grad_flow(m, X, Y, **kw) for name, m in models.items()}
     curves = {name: f.norms for name, f in flows.items()}
-    styles = {"at initialisation": dict(color=INIT_COLOR),
-              "after training": dict(color=COLORS["RNN"])}
+    styles = {"at initialisation": STYLES["initial"], "after training": STYLES["trained"]}
     latest = "after training" if trained else "at initialisation"
     if c["bptt_steps"]:
         cut = inside.grad_flow(models[latest], X, Y, bptt_steps=c["bptt_steps"], **kw)
         name = f"{latest}, truncated to the last {c['bptt_steps']} steps"
         curves[name] = cut.norms
-        styles[name] = dict(color=styles[latest]["color"], dash="dot", width=3)
+        styles[name] = inside_charts.truncated_style(styles[latest])
     clipped = inside.grad_flow(models[latest], X, Y, clip=c["clip"], **kw)
     if c["clip"] and clipped.clip_factor < 1:
         name = f"{latest}, after clipping at {c['clip']:g}"
         curves[name] = clipped.clipped
-        styles[name] = dict(color=styles[latest]["color"], dash="dash")
+        styles[name] = inside_charts.clipped_style(styles[latest])
     st.plotly_chart(inside_charts.grad_flow_chart(curves, styles), key="inside_grad_flow",
                     width="stretch")
     cols = st.columns(len(flows) + 1)

@@ -1,5 +1,9 @@
 """Charts of the series and the forecasts (Data and Compare pages): arrays and tables in, a
-`go.Figure` out. No Streamlit here."""
+`go.Figure` out. No Streamlit here.
+
+Every legend entry says which model and which part of the data it shows: "RNN one-step
+(validation, test)", "RNN free-running over test", "RNN extrapolation past the data".
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts.axes import shade_parts, styled
-from ui.charts.palette import COLORS, rgba
+from ui.charts.axes import integer_axis, shade_parts, styled
+from ui.charts.palette import COLORS, PART_NAME, rgba
+
+ONE_STEP_DASH = {"RNN": None, "MLP": None, "Persistence": "dot"}  # persistence: not a model
 
 
 def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units: str) -> go.Figure:
@@ -18,16 +24,25 @@ def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units:
     return styled(fig, title, y_title=units)
 
 
+def _parts(pred: pd.DataFrame) -> str:
+    """'validation, test': the parts the predictions cover, in the order of the series."""
+    if "part" not in pred:
+        return ""
+    names = [PART_NAME.get(p, str(p)) for p in dict.fromkeys(pred["part"])]
+    return f" ({', '.join(names)})"
+
+
 def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) -> go.Figure:
     """The series with each model's one-step predictions (every input real: teacher forcing)."""
     fig = go.Figure()
     fig.add_scatter(x=pred.index, y=pred["actual"], name="actual", mode="lines",
                     line=dict(color=COLORS["actual"], width=2))
+    parts = _parts(pred)
     for name in ("RNN", "MLP", "Persistence"):
         if name in pred:
-            fig.add_scatter(x=pred.index, y=pred[name], name=f"{name} one-step", mode="lines",
-                            line=dict(color=COLORS[name], width=1.5,
-                                      dash="dot" if name == "Persistence" else None))
+            fig.add_scatter(x=pred.index, y=pred[name], name=f"{name} one-step{parts}",
+                            mode="lines", line=dict(color=COLORS[name], width=1.5,
+                                                    dash=ONE_STEP_DASH[name]))
     shade_parts(fig, bounds)
     return styled(fig, "One-step predictions (each window made of real data)", y_title=units)
 
@@ -50,7 +65,7 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
                             name=f"{name} free-running over test", mode="lines",
                             line=dict(color=COLORS[name], dash="dot"))
         fig.add_scatter(x=extrapolation.index, y=extrapolation[name],
-                        name=f"{name} extrapolation", mode="lines",
+                        name=f"{name} extrapolation past the data", mode="lines",
                         line=dict(color=COLORS[name], width=2.5))
     if bands:
         _add_bands(fig, extrapolation.index, bands)
@@ -63,10 +78,10 @@ def _add_bands(fig: go.Figure, x, bands: dict[str, np.ndarray]) -> None:
     """Shade min..max across seeds; bands: name -> (n_seeds, len(x))."""
     for name, runs in bands.items():
         lo, hi = np.min(runs, axis=0), np.max(runs, axis=0)
-        color = COLORS.get(name, "#888")
-        fig.add_scatter(x=x, y=hi, mode="lines", line=dict(width=0), showlegend=False,
-                        hoverinfo="skip")
-        fig.add_scatter(x=x, y=lo, mode="lines", line=dict(width=0), fill="tonexty",
+        color = COLORS[name]
+        fig.add_scatter(x=x, y=hi, mode="lines", line=dict(width=0, color=color),
+                        showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=x, y=lo, mode="lines", line=dict(width=0, color=color), fill="tonexty",
                         fillcolor=rgba(color, 0.18), name=f"{name} spread over seeds")
 
 
@@ -75,8 +90,10 @@ def horizon_chart(errors: pd.DataFrame, units: str) -> go.Figure:
     fig = go.Figure()
     for name in errors.columns:
         fig.add_scatter(x=errors.index, y=errors[name], name=name, mode="lines+markers",
-                        line=dict(color=COLORS.get(name)))
-    fig.update_xaxes(tickvals=list(errors.index))
+                        line=dict(color=COLORS[name], dash=ONE_STEP_DASH.get(name)),
+                        marker=dict(color=COLORS[name]))
+    k = list(errors.index)
+    fig.update_xaxes(**integer_axis(min(k, default=1), max(k, default=1), k))
     distance = errors.index.name or "steps ahead"
     return styled(fig, f"Error against distance ({distance})", distance,
                   f"RMSE ({units})" if units else "RMSE")

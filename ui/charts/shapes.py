@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-BOX = {"x": "#e7f5ff", "h": "#dbe4ff", "y": "#fff4e6"}
-EDGE = {"x": "#1c7ed6", "h": "#3b5bdb", "y": "#e8590c"}
+from ui.charts.axes import TRANSPARENT
+from ui.charts.palette import COLORS, INIT_COLOR, OKABE_ITO, rgba
+
+# Inputs are data (grey), the hidden state is the RNN (its blue), outputs its paler blue.
+# Pale see-through fills, so the labels in the theme's font colour read on light and dark.
+EDGE = {"x": COLORS["actual"], "h": COLORS["RNN"], "y": INIT_COLOR}
+BOX = {row: rgba(color, 0.22) for row, color in EDGE.items()}
 ROW = {"x": 0.0, "h": 1.0, "y": 2.0}
 
 
@@ -43,12 +48,13 @@ def shape_diagram(shape, current: bool = False) -> go.Figure:
         if shape.feedback and t in shape.outputs and t + 1 < shape.steps:
             _arrow(fig, t + 0.3, 2.0, t + 1 - 0.15, 1.25, EDGE["y"], dash=True)
     if shape.key == "encoder_decoder":
-        fig.add_vline(x=2.5, line_dash="dot", line_color="#adb5bd")
+        fig.add_vline(x=2.5, line_dash="dot", line_color=OKABE_ITO["grey"])
         fig.add_annotation(x=1, y=2.4, text="encoder", showarrow=False)
         fig.add_annotation(x=4, y=2.4, text="decoder", showarrow=False)
     title = shape.title + ("  ← the task you chose" if current else "")
     fig.update_xaxes(visible=False, range=[-0.6, max(shape.steps, 4) - 0.4])
     fig.update_yaxes(visible=False, range=[-0.45, 2.6])
     fig.update_layout(title=title, height=230, margin=dict(l=10, r=10, t=40, b=10),
-                      plot_bgcolor="white", showlegend=False)
+                      paper_bgcolor=TRANSPARENT, plot_bgcolor=TRANSPARENT,
+                      showlegend=False)
     return fig

@@ -1,4 +1,7 @@
-"""Charts of the Sweep page: a summary table of settings in, a `go.Figure` out."""
+"""Charts of the Sweep page: a summary table of settings in, a `go.Figure` out.
+
+Both charts show validation RMSE (the part the sweep ranks on), each against persistence's.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.charts.axes import styled
+from ui.charts.axes import log_axis, styled
 from ui.charts.palette import COLORS
+
+REACH = 2  # the colour scale runs from persistence's RMSE ×¼ to ×4; further is as saturated
+SETTINGS = (("window", "window {}"), ("n_hidden", "{} hidden"), ("lr", "lr {:g}"),
+            ("activation", "{}"), ("optimizer", "{}"))
+
+
+def _times(power: int) -> str:
+    """2 ** power as a short factor: ×0.25, ×0.5, ×1, ×2, ×4."""
+    return f"×{2.0 ** power:g}"
 
 
 def heatmaps(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
@@ -18,37 +30,62 @@ def heatmaps(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
                                         values=f"val_{m}_rmse_mean", aggfunc="min")
               for m in ("rnn", "mlp")]
     # Colour = log2(RMSE / persistence's RMSE): white is "as good as persistence", blue better,
-    # red worse; one symmetric range for both panels so their colours compare.
+    # red worse; one symmetric range for both panels so their colours compare, at most ×¼ … ×4
+    # (a diverged MLP at ×64 would otherwise wash every other cell out to white).
     ratios = [np.log2(v.to_numpy() / persistence) for v in values]
-    reach = max(1.0, float(np.nanmax([np.nanmax(np.abs(r)) for r in ratios])))
-    ticks = np.arange(-np.floor(reach), np.floor(reach) + 1)
+    farthest = float(np.nanmax([np.nanmax(np.abs(r)) if np.isfinite(r).any() else 0.0
+                                for r in ratios]))
+    reach = REACH if farthest > 1 else 1
+    ticks = list(range(-reach, reach + 1))
+    labels = [_times(t) for t in ticks]
+    if farthest > reach:  # the ends stand for everything beyond them
+        labels[0], labels[-1] = "≤" + labels[0], "≥" + labels[-1]
     for col, (grid, ratio) in enumerate(zip(values, ratios), start=1):
         fig.add_trace(go.Heatmap(
             z=ratio, x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index],
             zmin=-reach, zmax=reach, colorscale="RdBu_r",
             text=np.vectorize(lambda v: f"{v:.3g}")(grid.to_numpy()), texttemplate="%{text}",
             hovertemplate="window %{y}, %{x} hidden units: RMSE %{text}<extra></extra>",
-            colorbar=dict(title="× persistence", tickvals=ticks,
-                          ticktext=[f"{2.0 ** t:g}×" for t in ticks]) if col == 2 else None,
+            colorbar=dict(title="RMSE ÷<br>persistence", tickvals=ticks,
+                          ticktext=labels) if col == 2 else None,
             showscale=col == 2), 1, col)
         fig.update_xaxes(title_text="hidden units", type="category", row=1, col=col)
         fig.update_yaxes(title_text="window", type="category", row=1, col=col)
     return styled(fig, f"Validation RMSE, mean over seeds (white = persistence's "
-                        f"{persistence:.3g}; blue beats it, red does not)")
+                       f"{persistence:.3g}; blue beats it, red does not)")
+
+
+def setting_labels(summary_table: pd.DataFrame) -> list[str]:
+    """One tick label per row, naming only the settings that vary: 'window 5<br>20 hidden'."""
+    varying = [(col, fmt) for col, fmt in SETTINGS
+               if col in summary_table and summary_table[col].nunique() > 1]
+    varying = varying or [SETTINGS[0]]
+    return ["<br>".join(fmt.format(getattr(r, col)) for col, fmt in varying)
+            for r in summary_table.itertuples()]
 
 
 def spread_chart(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
-    """Each setting's validation RMSE with its spread over seeds, persistence as a line."""
-    labels = [f"w{r.window} h{r.n_hidden} lr{r.lr:g} {r.activation} {r.optimizer}"
-              for r in summary_table.itertuples()]
+    """Each setting's validation RMSE with its spread over seeds, persistence as a line.
+
+    The log axis runs over whole decades that hold every bar and whisker top and the
+    persistence line; persistence is named in the legend, not written over a bar."""
+    labels = setting_labels(summary_table)
     fig = go.Figure()
+    shown = [[persistence]]
     for model in ("rnn", "mlp"):
         name = model.upper()
-        fig.add_bar(x=labels, y=summary_table[f"val_{model}_rmse_mean"], name=name,
+        mean = summary_table[f"val_{model}_rmse_mean"].to_numpy(dtype=float)
+        std = np.nan_to_num(summary_table[f"val_{model}_rmse_std"].to_numpy(dtype=float))
+        fig.add_bar(x=labels, y=mean, name=f"{name} validation RMSE (mean over seeds)",
                     marker_color=COLORS[name],
-                    error_y=dict(type="data", array=summary_table[f"val_{model}_rmse_std"]))
+                    error_y=dict(type="data", array=std, color=COLORS[name]))
+        low = mean - std
+        shown += [mean, mean + std, low[low > mean / 10]]  # a whisker to near 0: not the floor
     fig.add_hline(y=persistence, line_dash="dot", line_color=COLORS["Persistence"],
-                  annotation_text="persistence")
-    fig.update_yaxes(type="log")
+                  line_width=2)
+    fig.add_scatter(x=[None], y=[None], mode="lines", name="Persistence validation RMSE",
+                    line=dict(color=COLORS["Persistence"], dash="dot", width=2))
+    fig.update_yaxes(**log_axis(*shown))
+    fig.update_layout(barmode="group")
     return styled(fig, "Validation RMSE per setting (bars: mean, whiskers: std over seeds)",
-                   "", "RMSE")
+                  "", "validation RMSE")
