@@ -115,8 +115,8 @@ def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
                 progress_slot.progress(len(rows) / len(configs),
                                        text=f"{len(rows)} of {len(configs)} runs · about "
                                             f"{left:.0f} s left · {eng.describe()}")
-                table_slot.dataframe(_short_table(rows), key=f"sweep_live_{len(rows)}",
-                                     height=260)
+                show_table(table_slot, _short_table(rows), key=f"sweep_live_{len(rows)}",
+                           height=260)
                 fig = _live_heatmaps(rows)
                 if fig is not None:
                     chart_slot.plotly_chart(fig, key=f"sweep_heat_{len(rows)}", width="stretch")
@@ -149,6 +149,57 @@ def _short_table(rows) -> pd.DataFrame:
     return df[[c for c in keep if c in df.columns]]
 
 
+RANKED = ("The sweep ranks settings by this column: the RNN's RMSE on the validation part, "
+          "mean over seeds.")
+TEST = ("On the test part, which the ranking never looked at: an honest estimate of how the "
+        "chosen setting does on new data.")
+# Table column -> (heading, help). Columns not listed (MSE, MAE, MAPE, the std of the other
+# metrics, timings) stay in the CSV download and out of the table.
+COLUMNS = {
+    "window": ("window", "How many past values each window holds."),
+    "n_hidden": ("hidden units", "Size of the RNN's hidden state."),
+    "lr": ("learning rate", None),
+    "activation": ("activation", None),
+    "optimizer": ("optimizer", None),
+    "seed": ("seed", None),
+    "val_rnn_rmse": ("RNN validation RMSE", "The RNN's RMSE on the validation part."),
+    "val_rnn_rmse_mean": ("RNN validation RMSE (mean)", RANKED),
+    "val_rnn_rmse_std": ("RNN validation RMSE (std)", "Spread of the RNN's validation RMSE "
+                                                       "over seeds: how much is luck."),
+    "val_mlp_rmse": ("MLP validation RMSE", "The MLP's RMSE on the validation part."),
+    "val_mlp_rmse_mean": ("MLP validation RMSE (mean)", "The MLP's RMSE on the validation "
+                                                         "part, mean over seeds."),
+    "val_persistence_rmse": ("persistence validation RMSE", "Repeating the last value, on "
+                                                            "the validation part."),
+    "val_persistence_rmse_mean": ("persistence validation RMSE", "Repeating the last value, "
+                                                                 "on the validation part."),
+    "RNN_RMSE_mean": ("RNN test RMSE (mean)", TEST),
+    "MLP_RMSE_mean": ("MLP test RMSE (mean)", TEST),
+    "n_seeds": ("seeds", "Runs of this setting that finished."),
+    "n_failed": ("failed", "Runs of this setting that failed; such settings rank last."),
+    "seconds": ("seconds", "Time the run took."),
+    "error": ("error", "Why a run failed."),
+}
+
+
+def show_table(where, df: pd.DataFrame, key: str, **kwargs) -> None:
+    """A results table with readable headings (column_config); technical columns, settings
+    every row shares and an empty error column are hidden. The values and their column names
+    stay as they are (the CSV download has them all)."""
+    order = [c for c in COLUMNS if c in df.columns
+             and not (c in ("error", "n_failed") and not df[c].astype(bool).any())
+             and not (c in ("lr", "activation", "optimizer") and df[c].nunique() <= 1)]
+    config = {}
+    for c in order:
+        label, help_text = COLUMNS[c]
+        if pd.api.types.is_float_dtype(df[c]) and c != "lr":
+            config[c] = st.column_config.NumberColumn(label, help=help_text, format="%.4g")
+        else:
+            config[c] = st.column_config.Column(label, help=help_text)
+    where.dataframe(df, key=key, column_order=order, column_config=config, hide_index=True,
+                    **kwargs)
+
+
 def use_best(best: dict) -> None:
     """on_click: the best setting becomes the configuration; the Train page opens with it."""
     changes = {k: (int(best[k]) if k in ("window", "n_hidden") else best[k])
@@ -175,6 +226,9 @@ def results(rows) -> None:
                f"{best['val_rnn_rmse_mean']:.4g} (persistence {persistence:.4g}).")
     st.button("Use this configuration", key="sweep_use_best", on_click=use_best, args=(best,),
               type="primary", help="Copy the best setting to the Train page.")
-    st.dataframe(summary.table, key="sweep_summary")
+    st.caption("One row per setting, best first. Validation RMSE chose the best setting; "
+               "test RMSE, on the part no choice looked at, says how well that choice holds "
+               "up. All in the data's units.")
+    show_table(st, summary.table, key="sweep_summary")
     st.download_button("Sweep results (CSV)", table.to_csv(index=False).encode(),
                        file_name="rnn_lab_sweep.csv", mime="text/csv", key="dl_sweep")
