@@ -32,12 +32,12 @@ SHAPES = (
           "prediction becomes the next input (Compare page, and the teacher-forcing view)."),
     Shape("many_to_one", "Many to one", 4, (0, 1, 2, 3), (3,), False,
           "A whole window is read, one value per step, and only the last step's output is "
-          "used.", "Task 'Window → next value': the loss sits on the last output only."),
+          "used.", "Task 'Next value': the loss sits on the last output only."),
     Shape("many_to_many", "Many to many, aligned", 4, (0, 1, 2, 3), (0, 1, 2, 3), False,
           "An output at every step, each aligned with its input: step t predicts the value "
           "after x_t.",
-          "Task 'Sequence, shifted by one' (every step scored), and the x-blocks task, which "
-          "also carries the state from one window to the next."),
+          "Task 'Sequence' (targets shifted by one, every step scored), and the x-blocks "
+          "task, which also carries the state from one window to the next."),
     Shape("encoder_decoder", "Many to many, encoder–decoder", 6, (0, 1, 2), (3, 4, 5), False,
           "First read the whole input (encoder), then write a whole output sequence from the "
           "final state (decoder); the two lengths may differ.",

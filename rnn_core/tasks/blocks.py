@@ -32,7 +32,7 @@ from rnn_core.windows import Windows
 
 class XBlocks(Task):
     key = "blocks"
-    label = "x-blocks → y, state carried (seed 001)"
+    label = "x-blocks → y (seed 001)"
     controls = ("block", "window")
     shape = "many_to_many"
     free_running = False

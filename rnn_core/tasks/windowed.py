@@ -34,7 +34,7 @@ def last_step(Y: np.ndarray) -> np.ndarray:
 
 class NextValue(Task):
     key = "next"
-    label = "Window → next value (many-to-one)"
+    label = "Next value (many-to-one)"
     controls = ("window",)
     training_controls = ("bptt_steps",)
     shape = "many_to_one"
@@ -186,7 +186,7 @@ class NextValue(Task):
 
 class Sequence(NextValue):
     key = "seq"
-    label = "Sequence, shifted by one (many-to-many)"
+    label = "Sequence (many-to-many)"
     shape = "many_to_many"
     many_to_many = True
     rnn_loss_label = "training loss (every step of the window)"
