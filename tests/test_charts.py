@@ -355,7 +355,7 @@ def summary(rnn: list[float], mlp: list[float]) -> pd.DataFrame:
 def test_the_colour_bar_reads_as_short_factors_even_beside_a_diverged_mlp(pages):
     built = spec(sweep_charts.heatmaps(summary([0.05, 0.1, 0.2, 0.09],
                                                [0.1, 6.4, 0.2, 0.4]), 0.1))
-    for fig in (titled(pages, "Sweep", "mean over seeds (white"), built):
+    for fig in (titled(pages, "Sweep", "against persistence"), built):
         bar = next(t["colorbar"] for t in fig["data"] if t.get("showscale", True)
                    and t.get("colorbar"))
         labels = bar["ticktext"]

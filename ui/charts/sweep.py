@@ -51,8 +51,8 @@ def heatmaps(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
             showscale=col == 2), 1, col)
         fig.update_xaxes(title_text="hidden units", type="category", row=1, col=col)
         fig.update_yaxes(title_text="window", type="category", row=1, col=col)
-    return styled(fig, f"Validation RMSE, mean over seeds (white = persistence's "
-                       f"{persistence:.3g}; blue beats it, red does not)")
+    return styled(fig, f"Validation RMSE, mean over seeds, against persistence's "
+                       f"{persistence:.3g} (blue: better, red: worse)")
 
 
 def setting_labels(summary_table: pd.DataFrame) -> list[str]:
