@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
+from rnn_core.sources import validate
 from rnn_core.sources.stock_sample import SAMPLE_TICKERS
-from rnn_core.tasks import TASK_KEYS
+from rnn_core.tasks import TASK_KEYS, TASKS, get_task
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Field:
     lo: float | None = None  # inclusive bounds for a numeric field
     hi: float | None = None
     log: bool = False  # numeric field best chosen on a log scale (learning rate)
+    # free text: returns the value normalised ('gs10' -> 'GS10') or raises ValueError in plain
+    # words, so a refused value never enters a configuration (nor the link that mirrors it)
+    check: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,16 @@ class LabConfig:
         return dataclasses.asdict(self)
 
 
+def _start_date(raw: str) -> str:
+    validate.date_range(raw, None)  # raises DataSourceError (a ValueError) if it is no date
+    return raw
+
+
+def _end_date(raw: str) -> str:
+    validate.date_range(None, raw)
+    return raw
+
+
 FIELDS: dict[str, Field] = {
     "source": Field("Data source", "Where the numbers come from: a synthetic curve, a FRED "
                     "economic series, a stock ticker (needs internet), real weekly stock prices "
@@ -96,15 +110,16 @@ FIELDS: dict[str, Field] = {
     "data_seed": Field("Data seed", "Seed of the noise, so the same curve can be drawn again.",
                        lo=0, hi=2**31 - 1),
     "fred_id": Field("FRED series id", "A FRED series id such as GS10 (10-year treasury yield) "
-                     "or UNRATE (unemployment rate)."),
-    "ticker": Field("Ticker symbol", "A Yahoo Finance symbol such as GOOGL, MSFT or ^GSPC."),
+                     "or UNRATE (unemployment rate).", check=validate.fred_id),
+    "ticker": Field("Ticker symbol", "A Yahoo Finance symbol such as GOOGL, MSFT or ^GSPC.",
+                    check=validate.ticker_symbol),
     "sample_ticker": Field("Company", "Weekly closes 2018–2019 from plotly's bundled sample, "
                            "each divided by its first week's close.", choices=SAMPLE_TICKERS),
     "field": Field("Price field", "Which daily number to model: opening price, closing price, "
                    "and so on.", choices=("Open", "High", "Low", "Close", "Adj Close", "Volume")),
     "interval": Field("Frequency", "Daily or weekly prices.", choices=("1d", "1wk")),
-    "start": Field("From date", "First date to download (YYYY-MM-DD)."),
-    "end": Field("To date", "Last date to download (YYYY-MM-DD)."),
+    "start": Field("From date", "First date to download (YYYY-MM-DD).", check=_start_date),
+    "end": Field("To date", "Last date to download (YYYY-MM-DD).", check=_end_date),
     "task": Field("Task", "Window -> next value trains on the last output only (many-to-one); "
                   "sequence trains every step to predict the following value (many-to-many) — "
                   "validation and test score the next value only, for both; x-blocks -> y is "
@@ -191,6 +206,8 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
         value = str(raw).strip()
         if len(value) > 40:
             raise ValueError(f"{spec.label} is too long")
+        if spec.check is not None:
+            value = spec.check(value)
     if spec.choices is not None and value not in spec.choices:
         raise ValueError(f"{spec.label} must be one of {', '.join(map(str, spec.choices))}")
     if spec.lo is not None and value < spec.lo:
@@ -201,14 +218,17 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
 
 
 def validated(cfg: LabConfig) -> LabConfig:
-    """Check every field against its bounds; raise ValueError naming the first bad one."""
-    for f in dataclasses.fields(LabConfig):
-        _coerce(f.name, getattr(cfg, f.name), f.default)
+    """Check every field against its bounds; raise ValueError naming the first bad one.
+
+    Returns the configuration with free text normalised (' gs10 ' -> 'GS10')."""
+    cfg = cfg.replace(**{f.name: _coerce(f.name, getattr(cfg, f.name), f.default)
+                         for f in dataclasses.fields(LabConfig)})
     if cfg.x_stop <= cfg.x_start:
         raise ValueError("'x to' must be larger than 'x from'")
     if cfg.val_frac + cfg.test_frac >= 0.8:
         raise ValueError("Validation and test shares leave too little data for training: "
                          "keep their sum below 0.8")
+    validate.date_range(cfg.start, cfg.end)  # the start date must come before the end date
     return cfg
 
 
@@ -229,20 +249,38 @@ def from_mapping(values: dict[str, Any],
         try:
             changes[name] = _coerce(name, raw, defaults[name])
         except (TypeError, ValueError) as err:
-            notes.append(f"Ignored {name}={str(raw)[:40]!r}: {err}; using {getattr(base, name)!r}.")
+            notes.append(f"Ignored {name}={str(raw)[:40]!r}: {str(err).rstrip('.')}; "
+                         f"using {getattr(base, name)!r}.")
     cfg = base.replace(**changes)
     try:
-        validated(cfg)
+        cfg = validated(cfg)
     except ValueError as err:
-        notes.append(f"Ignored the link's settings ({err}); using the defaults.")
+        notes.append(f"Ignored the link's settings ({str(err).rstrip('.')}); using the defaults.")
         cfg = base
     return cfg, notes
 
 
-def to_query_params(cfg: LabConfig) -> dict[str, str]:
-    """The fields that differ from the defaults, as URL-ready strings."""
+def relevant_fields(cfg: LabConfig) -> tuple[str, ...]:
+    """The fields that matter for `cfg`'s source and task: every common setting, the current
+    source's own (FRED's id, not the ticker) and the current task's own (`block` for x-blocks,
+    `bptt_steps` where the task truncates). What the other sources and tasks would use is left
+    out, so a shared link carries nothing the recipient's experiment ignores."""
+    from rnn_core.datasets import SOURCE_FIELDS  # datasets reads LabConfig from this module
+
+    task = get_task(cfg.task)
+    specific = {n for names in SOURCE_FIELDS.values() for n in names} | {
+        n for t in TASKS.values() for n in (*t.controls, *t.training_controls)}
+    own = {*SOURCE_FIELDS[cfg.source], *task.controls, *task.training_controls}
+    return tuple(f.name for f in dataclasses.fields(LabConfig)
+                 if f.name not in specific or f.name in own)
+
+
+def to_query_params(cfg: LabConfig, *, only_relevant: bool = False) -> dict[str, str]:
+    """The fields that differ from the defaults, as URL-ready strings; with `only_relevant`,
+    only those of `relevant_fields(cfg)` (the link the app shows)."""
     default = LabConfig()
-    return {k: _fmt(v) for k, v in cfg.to_dict().items() if v != getattr(default, k)}
+    names = relevant_fields(cfg) if only_relevant else tuple(cfg.to_dict())
+    return {k: _fmt(getattr(cfg, k)) for k in names if getattr(cfg, k) != getattr(default, k)}
 
 
 def _fmt(value: Any) -> str:

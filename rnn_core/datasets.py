@@ -1,7 +1,8 @@
 """One entry point from a configuration to a series: dispatch to the configured source.
 
-The app calls `load_series(cfg)`; which fields matter depends on the source, and `data_key`
-names exactly those, so the app can tell when the loaded series no longer matches the settings.
+The app calls `load_series(cfg)`; which fields matter depends on the source: `SOURCE_FIELDS`
+names exactly those, so the app can tell when the loaded series no longer matches the settings
+(`data_key`) and a shared link leaves out the other sources' settings (config.relevant_fields).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from rnn_core.config import LabConfig
 from rnn_core.sources.series import DataSourceError, SeriesData
 
-_DATA_FIELDS = {
+SOURCE_FIELDS: dict[str, tuple[str, ...]] = {  # source -> the settings that make its series
     "synthetic": ("synthetic_kind", "x_start", "x_stop", "n_points", "noise", "data_seed"),
     "fred": ("fred_id", "start", "end"),
     "ticker": ("ticker", "field", "interval", "start", "end"),
@@ -22,7 +23,7 @@ _DATA_FIELDS = {
 
 def data_key(cfg: LabConfig) -> tuple:
     """The settings that determine the series (changing any other setting keeps the data)."""
-    return (cfg.source, *(getattr(cfg, name) for name in _DATA_FIELDS[cfg.source]))
+    return (cfg.source, *(getattr(cfg, name) for name in SOURCE_FIELDS[cfg.source]))
 
 
 def true_curve(cfg: LabConfig):

@@ -232,10 +232,10 @@ def test_a_bad_fred_id_is_explained_and_never_sent(monkeypatch, tmp_path, raw, w
     with LoopbackServer(Reply(b"should never be asked")) as fred:
         monkeypatch.setenv("RNNLAB_FRED_URL", fred.url)
         at.selectbox(key="w_source").set_value("fred").run()
-        at.text_input(key="w_fred_id").set_value(raw).run()
-        at.button(key="fetch_btn").click().run()
+        at.text_input(key="w_fred_id").set_value(raw).run()  # refused as typed
         assert fred.hits == []
     assert words in messages(at), messages(at)
+    assert at.session_state["cfg"].fred_id == DEFAULT.fred_id  # so a fetch asks for GS10
     assert_kept(at, run, series)
 
 
@@ -258,9 +258,9 @@ def test_a_lower_case_fred_id_is_accepted_as_upper_case(monkeypatch, tmp_path):
 def test_a_bad_ticker_is_explained_before_any_download(raw, words):
     at, run, series = trained("pages/1_Data.py")
     at.selectbox(key="w_source").set_value("ticker").run()
-    at.text_input(key="w_ticker").set_value(raw).run()
-    at.button(key="fetch_btn").click().run()
+    at.text_input(key="w_ticker").set_value(raw).run()  # refused as typed, before any fetch
     assert words in messages(at), messages(at)
+    assert at.session_state["cfg"].ticker == DEFAULT.ticker
     assert_kept(at, run, series)
 
 

@@ -52,8 +52,9 @@ def set_cfg(new: LabConfig) -> None:
 
 
 def sync_url() -> None:
-    """Mirror the configuration (only what differs from the defaults) into the URL."""
-    wanted = to_query_params(cfg())
+    """Mirror the configuration into the URL: only what differs from the defaults and matters
+    for the current source and task (config.relevant_fields), plus a teacher's hide/lock."""
+    wanted = to_query_params(cfg(), only_relevant=True)
     for key, names in (("hide", HIDDEN), ("lock", LOCKED)):
         if st.session_state.get(names):
             wanted[key] = ",".join(sorted(st.session_state[names]))
