@@ -11,6 +11,7 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from apphelpers import page_errors
 from test_pages import FIXTURES, open_page, upload
@@ -101,3 +102,61 @@ def test_a_refused_upload_is_tried_again_once_a_shorter_window_would_take_it():
     assert not page_errors(at), page_errors(at)
     assert list(at.session_state["series"].values.index) == list(
         pd.date_range("2024-02-01", "2024-02-05"))
+
+
+# --- quarters, 8-digit dates, currency and % signs, brackets: read with one note each ----------
+
+def notes_shown(at) -> list[str]:
+    return [str(e.value) for e in at.info]
+
+
+@pytest.mark.parametrize("fixture, index, values, note", [
+    ("quarters_2020Q1.csv", pd.to_datetime(["2020-01-01", "2020-04-01", "2020-07-01",
+                                            "2020-10-01", "2021-01-01"]),
+     [10.5, 11.0, 11.5, 12.0, 12.5],
+     "Quarters read as the first day of each quarter (2020Q1 = 1 January 2020)."),
+    ("compact_dates.csv", pd.date_range("2020-01-30", "2020-02-03"), [1.0, 2.0, 3.0, 4.0, 5.0],
+     "holds 8-digit numbers that are all valid dates, so they were read as dates"),
+    ("currency_euro_semicolon.csv", pd.date_range("2024-01-02", periods=4),
+     [1.5, 2.25, 1234.5, 3.0], "The currency sign € was dropped from 4 values of 'Preis'"),
+    ("percent.csv", pd.date_range("2024-01-02", periods=4), [-1.5, 0.25, 2.0, -0.75],
+     "the % sign was dropped (-1.5% read as -1.5, in %)"),
+    ("accounting_negatives.csv", pd.date_range("2024-01-02", periods=4), [12.0, -4.0, 7.5, -0.5],
+     "2 values of 'profit' in brackets were read as negative"),
+])
+def test_the_data_page_reads_quarters_compact_dates_and_marked_numbers_and_says_so_once(
+        fixture, index, values, note):
+    at, _ = csv_page(fixture)
+    series = at.session_state["series"]
+    assert list(series.values.index) == list(index)
+    assert series.values.tolist() == values
+    shown = notes_shown(at)
+    assert sum(text.count(note) for text in shown) == 1, shown
+    assert not any("rows are numbered" in text for text in shown), shown  # a time axis found
+    assert not at.error, [e.value for e in at.error]
+    if fixture == "percent.csv":
+        assert series.units == "%" and "units: %" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("fixture, words", [
+    ("mixed_currencies.csv", "The column 'price' mixes currencies: $1.50 (row 2) and €1.20 "
+                             "(row 3)."),
+    ("mixed_percent_plain.csv", "The column 'rate' mixes values with and without a % sign: "
+                                "1.5% (row 2) and 0.2 (row 4)"),
+    ("units_in_cells.csv", "In column 'weight', '1.5 kg' (row 2) is not a number"),
+    ("huge_values.csv", "Values up to 1.7e308 are too large to train on"),
+    ("tiny_values.csv", "The values are at most 3e-200 in size, too small to train on"),
+])
+def test_a_refused_upload_says_why_and_the_previous_data_survives(fixture, words):
+    at, _ = csv_page("comma_header.csv")
+    kept = at.session_state["series"]
+    assert kept.values.tolist() == [10.5, 10.75, 11.0, 10.25, 10.5]
+    upload(at, fixture, (FIXTURES / "csv" / fixture).read_bytes()).run()
+    assert not page_errors(at), page_errors(at)
+    errors = [str(e.value) for e in at.error]
+    assert any(words in text for text in errors), errors
+    assert at.session_state["series"] is kept
+    at.run()  # a rerun still refuses it and still keeps the data
+    assert not page_errors(at), page_errors(at)
+    assert any(words in str(e.value) for e in at.error)
+    assert at.session_state["series"] is kept

@@ -311,3 +311,138 @@ def test_dates_written_with_month_names_are_read_with_one_format():
     assert list(data.values.index) == list(pd.date_range("2020-01-01", periods=4, freq="MS"))
     assert data.values.tolist() == [120.0, 135.5, 128.0, 140.25]
     assert data.frequency == "monthly" and data.note == ""
+
+
+# --- quarters, 8-digit dates, currency and % signs, accounting brackets: read, with a note ------
+
+QUARTER_STARTS = dates("2020-01-01", "2020-04-01", "2020-07-01", "2020-10-01", "2021-01-01")
+
+
+@pytest.mark.parametrize("source, first", [
+    ("quarters_2020Q1.csv", "2020Q1"),
+    ("quarters_2020-Q1.csv", "2020-Q1"),
+    ("quarters_Q1_2020.csv", "Q1 2020"),
+])
+def test_quarter_dates_are_read_as_quarter_start_dates_with_a_note(source, first):
+    found = csv_columns(content(source))
+    assert found.time_candidates == ("quarter", "value", ROW_NUMBERS)
+    assert found.time_column == "quarter"  # not dropped for row numbers
+    data = load_csv(content(source))
+    assert list(data.values.index) == list(QUARTER_STARTS)
+    assert data.values.tolist() == [10.5, 11.0, 11.5, 12.0, 12.5]
+    assert data.frequency == "quarterly"
+    assert data.note == (f"Quarters read as the first day of each quarter ({first} = 1 January "
+                         "2020).")
+
+
+def test_quarters_next_to_other_dates_are_refused_as_mixed_formats():
+    raw = b"date,value\n2020Q1,1\n2020Q2,2\n2020-07-01,3\n2020Q4,4\n"
+    with pytest.raises(DataSourceError) as caught:
+        load_csv(raw)
+    assert "mixes date formats: 1 like 2020-07-01 (year-month-day, row 4); 3 like 2020Q1 (year " \
+           "and quarter, rows 2, 3, 5)" in str(caught.value)
+
+
+def test_eight_digit_dates_are_read_as_dates_not_as_an_unevenly_spaced_x_axis():
+    found = csv_columns(content("compact_dates.csv"))
+    assert found.time_candidates == ("date", "value", ROW_NUMBERS)
+    assert found.value_candidates == ("value",)
+    data = load_csv(content("compact_dates.csv"))  # 30 January .. 3 February 2020
+    assert list(data.values.index) == list(pd.date_range("2020-01-30", "2020-02-03"))
+    assert data.values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert data.frequency == "daily"
+    assert data.note == ("The column 'date' holds 8-digit numbers that are all valid dates, so "
+                         "they were read as dates written year, month, day (20200130 = 30 "
+                         "January 2020), not as numbers.")
+
+
+def test_eight_digit_numbers_that_are_not_all_dates_stay_numbers():
+    data = load_csv(content("compact_not_dates.csv"))  # 20200150: no 50th day, so no dates
+    assert data.values.index.dtype == np.float64
+    assert data.values.index.tolist() == [20200101.0, 20200150.0, 20200199.0, 20200248.0]
+    assert data.values.tolist() == [1.5, 2.5, 3.5, 4.5]
+    assert data.frequency == "step 49" and data.note == ""
+
+
+def test_a_single_column_of_eight_digit_numbers_stays_numbers():
+    data = load_csv(b"value\n20200101\n20200102\n20200103\n20200104\n")
+    assert data.values.tolist() == [20200101.0, 20200102.0, 20200103.0, 20200104.0]
+    assert data.note == ""
+
+
+@pytest.mark.parametrize("source, column, values, units, note", [
+    ("currency_dollar.csv", "balance", [1.5, 1234.5, -2.0, -0.25], "",
+     "The currency sign $ was dropped from 4 values of 'balance' ($1.50 read as 1.5). 1 value "
+     "of 'balance' in brackets was read as negative, as accounts write them (($2.00) read as "
+     "-2)."),
+    ("currency_euro_semicolon.csv", "Preis", [1.5, 2.25, 1234.5, 3.0], "",
+     "The currency sign € was dropped from 4 values of 'Preis' (€1,50 read as 1.5)."),
+    ("percent.csv", "change", [-1.5, 0.25, 2.0, -0.75], "%",
+     "The values of 'change' are percentages: the % sign was dropped (-1.5% read as -1.5, in "
+     "%)."),
+    ("accounting_negatives.csv", "profit", [12.0, -4.0, 7.5, -0.5], "",
+     "2 values of 'profit' in brackets were read as negative, as accounts write them ((4) read "
+     "as -4)."),
+])
+def test_currency_signs_percent_signs_and_accounting_brackets_are_read_with_a_note(
+        source, column, values, units, note):
+    found = csv_columns(content(source))
+    assert found.value_candidates == (column,) and found.value_column == column
+    data = load_csv(content(source))
+    assert list(data.values.index) == list(pd.date_range("2024-01-02", periods=4))
+    assert data.values.tolist() == values
+    assert data.units == units
+    assert data.note == note
+
+
+def test_a_file_without_a_header_whose_first_amount_has_a_currency_sign_has_no_header():
+    found = csv_columns(b"2024-01-02,$1.50\n2024-01-03,$2.50\n2024-01-04,$3.50\n")
+    assert found.header is False
+    data = load_csv(b"2024-01-02,$1.50\n2024-01-03,$2.50\n2024-01-04,$3.50\n")
+    assert data.values.tolist() == [1.5, 2.5, 3.5]
+
+
+@pytest.mark.parametrize("source, message", [
+    ("mixed_currencies.csv",
+     "The column 'price' mixes currencies: $1.50 (row 2) and €1.20 (row 3). Convert every amount "
+     "to one currency and upload the file again."),
+    ("mixed_percent_plain.csv",
+     "The column 'rate' mixes values with and without a % sign: 1.5% (row 2) and 0.2 (row 4), "
+     "and 0.2 could mean 0.2% or 20%. Write every value with a % sign or none, and upload the "
+     "file again."),
+])
+def test_a_column_mixing_currencies_or_percent_and_plain_numbers_is_refused_naming_the_cells(
+        source, message):
+    assert csv_columns(content(source)).value_column in ("price", "rate")  # offered, then refused
+    with pytest.raises(DataSourceError) as caught:
+        load_csv(content(source))
+    assert str(caught.value) == message
+
+
+def test_a_column_of_numbers_with_units_in_the_cells_is_refused_naming_a_cell_and_why():
+    with pytest.raises(DataSourceError) as caught:
+        load_csv(content("units_in_cells.csv"))
+    words = str(caught.value)
+    assert words.startswith("No column holds numbers (columns: date, weight). In column "
+                            "'weight', '1.5 kg' (row 2) is not a number, and so are 3 other "
+                            "cells of that column.")
+    assert "remove anything else, such as units or words" in words
+
+
+@pytest.mark.parametrize("source, words", [
+    ("huge_values.csv",
+     "Values up to 1.7e308 are too large to train on: every error is squared, and the square "
+     "of a number this big passes the largest number the computer can hold (about 1.8e308), so "
+     "errors would read inf. Divide the column 'value' by 1e308 (or use larger units, such as "
+     "millions) and upload the file again."),
+    ("tiny_values.csv",
+     "The values are at most 3e-200 in size, too small to train on: every error is squared, and "
+     "squares of numbers this small fall below the smallest number the computer can hold (about "
+     "1e-308), so every error would read 0. Multiply the column 'value' by 1e200 (or use smaller "
+     "units) and upload the file again."),
+])
+def test_values_too_large_or_too_small_for_float64_arithmetic_are_refused_in_words(source,
+                                                                                  words):
+    with pytest.raises(DataSourceError) as caught:
+        load_csv(content(source))
+    assert str(caught.value) == words

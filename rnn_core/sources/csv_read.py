@@ -4,13 +4,17 @@ Spreadsheets export CSV in several dialects: ',' or ';' or tab between fields, a
 in Europe (always with ';' or tab, since ',' is then taken), thousands grouped with ',', '.',
 spaces or apostrophes, with or without a header row, in UTF-8, UTF-16 or an older Windows
 code page. The dialect is detected from the first lines; every cell is kept as text and
-converted later, so a stray word in a number column is counted, not fatal.
+converted later, so a stray word in a number column is counted, not fatal. Numbers may carry a
+currency sign or code ($1.50, 1,50 €), a % sign or accounting brackets ((4) = -4): `read_numbers`
+strips them and says so.
 
 Dates are read with one explicit format per column (`read_dates`): a column that mixes
 formats (2020-01-03 next to 02/01/2020) is refused with an example of each, day/month against
 month/day is decided from the values when a day above 12 proves it (and said in a note when
 it is only a guess), and a time zone is dropped without converting, so each row keeps the
-date written in it.
+date written in it. Quarters (2020Q1, 2020-Q1, Q1 2020) are read as the quarter's first day,
+and a column of 8-digit numbers that are all valid dates (20200131) as yyyymmdd dates
+(`read_compact_dates`), each with a note.
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def _decimal_mark(cells: list[str], separator: str) -> str:
     """
     comma = point = 0
     for raw in cells:
-        cell = re.sub(f"[{_GROUP_CHARS}]", "", raw)
+        cell = re.sub(f"[{_GROUP_CHARS}]", "", _undecorate(raw))
         if not re.fullmatch(r"[+-]?[\d.,]*\d[\d.,]*", cell):
             continue
         if "," in cell and "." in cell:
@@ -169,7 +173,8 @@ def _decimal_mark(cells: list[str], separator: str) -> str:
 
 
 def _is_data(cell: str, decimal: str) -> bool:
-    return cell == "" or _plain_number(cell, decimal) is not None or _is_date(cell)
+    return cell == "" or _plain_number(_undecorate(cell), decimal) is not None \
+        or _is_date(cell)
 
 
 def sniff(lines: list[str]) -> tuple[str, str, bool]:
@@ -249,6 +254,124 @@ def to_numbers(cells: pd.Series, decimal: str) -> pd.Series:
     return numbers.where(numbers.abs() != float("inf"))
 
 
+# currency signs and codes a spreadsheet writes before or after an amount ($1.50, 1,50 €)
+_CURRENCY = (r"US\$|CA\$|AU\$|NZ\$|HK\$|R\$|[$€£¥₹₩₽₺₪₫₴₦฿¢]|USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD"
+             r"|CNY|RMB|INR|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|ZAR|HKD|SGD|KRW|TRY|RUB|zł|Kč|kr")
+_AMOUNT = r"[+-]?[\d.,'’ \u00a0\u202f\u2009]*\d[\d.,'’ \u00a0\u202f\u2009]*(?:[eE][+-]?\d+)?"
+# one cell: an optional accounting '(…)', a sign, a currency before or after, a % at the end
+_DECORATED = (rf"\s*(?P<open>\()?\s*(?P<sign>[+-])?\s*(?P<pre>{_CURRENCY})?\s*(?P<open2>\()?\s*"
+              rf"(?P<num>{_AMOUNT})\s*(?(open2)\))\s*(?P<pct>%)?\s*(?P<post>{_CURRENCY})?\s*"
+              rf"(?(open)\))\s*")
+_MARKS = rf"[()%]|{_CURRENCY}"
+_PARTS = ("open", "open2", "sign", "pre", "post", "num")
+
+
+def _undecorate(cell: str) -> str:
+    """'$1.50' -> '1.50', '(4)' -> '-4', '-1.5%' -> '-1.5' (for sniffing); else the cell."""
+    match = re.fullmatch(_DECORATED, cell) if re.search(_MARKS, cell) else None
+    plain = None if match is None else _decoration(*match.group(*_PARTS))
+    return cell if plain is None else plain
+
+
+def _decoration(open_, open2, sign, pre, post, num) -> str | None:
+    """The plain number text of one decorated cell ('-4' for '(4)'), or None when its marks do
+    not fit together (two brackets, two currencies, a sign inside brackets)."""
+    num = num.strip()
+    signed = num[:1] in ("+", "-")
+    if (open_ and open2) or (pre and post) or (sign and signed) \
+            or ((open_ or open2) and (sign or signed)):
+        return None
+    return "-" + num if open_ or open2 else (sign or "") + num
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """How one column of cells was read as numbers.
+
+    values: float64 on the cells' index, NaN where a cell is not a number.
+    note: what was stripped to read them (currency signs, % signs, accounting brackets), or "".
+    problem: why the column cannot be read as one kind of number ("" when it can): it mixes
+        currencies, or percentages with plain numbers. A loader refuses the column with it.
+    units: "%" when the values are percentages, else "".
+    """
+
+    values: pd.Series
+    note: str = ""
+    problem: str = ""
+    units: str = ""
+
+
+def _count(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"
+
+
+def _cell(text: pd.Series, index, first_row: int) -> str:
+    return f"{text[index]} ({_rows(pd.Index([index]), first_row)})"
+
+
+def read_numbers(cells: pd.Series, decimal: str, *, first_row: int = 1,
+                 column: str = "value") -> NumberReading:
+    """Read a column of text cells as numbers, as `to_numbers` does, and also read cells with a
+    currency sign or code ($1.50, 1,50 €, USD 3), a % sign (-1.5%, read as -1.5 in percent) or
+    accounting brackets ((4) = -4), saying in the note what was stripped."""
+    values = to_numbers(cells, decimal)
+    text = cells.astype("string").str.strip()
+    rest = text[values.isna() & text.notna() & (text != "")]
+    rest = rest[rest.str.contains(_MARKS, na=False)]
+    if rest.empty:
+        return NumberReading(values)
+    parts = rest.str.extract(f"^{_DECORATED}$").astype(object)
+    parts = parts.where(parts.notna(), None)
+    plain = pd.Series([None if row[-1] is None else _decoration(*row) for row in
+                       parts[list(_PARTS)].itertuples(index=False, name=None)],
+                      index=rest.index, dtype="object")
+    read = to_numbers(plain.astype("string"), decimal)
+    read = read[read.notna()]
+    if read.empty:
+        return NumberReading(values)
+    parts = parts.loc[read.index]
+    values = values.copy()
+    values[read.index] = read
+    notes, problems = [], []
+    currency = parts["pre"].fillna(parts["post"])
+    signs = currency.dropna()
+    if signs.nunique() > 1:
+        first = signs.index[0]
+        other = signs.index[(signs != signs.iloc[0]).to_numpy().argmax()]
+        problems.append(
+            f"The column {column!r} mixes currencies: {_cell(text, first, first_row)} and "
+            f"{_cell(text, other, first_row)}. Convert every amount to one currency and upload "
+            "the file again.")
+    elif not signs.empty:
+        sign, first = signs.iloc[0], signs.index[0]
+        what = "currency sign" if len(sign) == 1 else "currency code"
+        notes.append(f"The {what} {sign} was dropped from {_count(len(signs))} of {column!r} "
+                     f"({text[first]} read as {values[first]:g}).")
+    percent = parts["pct"].notna()
+    if percent.any():
+        first = percent.index[percent.to_numpy().argmax()]
+        plain_numbers = values.notna() & ~values.index.isin(percent.index[percent])
+        if plain_numbers.any():
+            other = plain_numbers.idxmax()
+            problems.append(
+                f"The column {column!r} mixes values with and without a % sign: "
+                f"{_cell(text, first, first_row)} and {_cell(text, other, first_row)}, and "
+                f"{values[other]:g} could mean {values[other]:g}% or {values[other] * 100:g}%. "
+                "Write every value with a % sign or none, and upload the file again.")
+        else:
+            notes.append(f"The values of {column!r} are percentages: the % sign was dropped "
+                         f"({text[first]} read as {values[first]:g}, in %).")
+    brackets = parts["open"].notna() | parts["open2"].notna()
+    if brackets.any():
+        first = brackets.index[brackets.to_numpy().argmax()]
+        count = int(brackets.sum())
+        notes.append(f"{_count(count)} of {column!r} in brackets {'was' if count == 1 else 'were'} "
+                     f"read as negative, as accounts write them ({text[first]} read as "
+                     f"{values[first]:g}).")
+    return NumberReading(values, note=" ".join(notes), problem=" ".join(problems),
+                         units="%" if percent.any() and not problems else "")
+
+
 # --- dates -------------------------------------------------------------------------------------
 
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?: ?[AaPp][Mm])?)?"
@@ -269,6 +392,8 @@ class _Family:
 _FAMILIES = (
     _Family("iso", r"\d{4}-\d{1,2}-\d{1,2}" + _ISO_TIME, "year-month-day"),
     _Family("ym", r"\d{4}-\d{2}", "year-month"),
+    _Family("quarter", r"(?:\d{4} ?[-/ ]? ?[Qq][1-4]|[Qq][1-4] ?[-/ ]? ?\d{4})",
+            "year and quarter"),
     _Family("ymd/", r"\d{4}/\d{1,2}/\d{1,2}" + _TIME, "year/month/day"),
     _Family("ymd.", r"\d{4}\.\d{1,2}\.\d{1,2}" + _TIME, "year.month.day"),
     _Family("dm/", r"\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})" + _TIME, "day and month with '/'", "/"),
@@ -279,6 +404,7 @@ _TEXT_FAMILY = _Family("text", "", "month names")
 _DIGITS = str.maketrans("0123456789", "9" * 10)
 _MONTH_FORMATS = ("%b %Y", "%B %Y", "%b-%Y", "%B-%Y", "%b-%y", "%d-%b-%y", "%d-%b-%Y",
                   "%d %b %y", "%b %d %Y", "%B %d %Y")
+_COMPACT_YEARS = (1700, 2199)  # 8-digit numbers read as yyyymmdd only with years in this range
 _MAX_TEXT_SHAPES = 40  # month-name cells are grouped by shape; a column of words has many
 
 
@@ -420,6 +546,14 @@ def _zones(text: pd.Series) -> tuple[pd.Series, str]:
                       "written there: the zone was dropped, not converted to UTC.")
 
 
+def _quarters(text: pd.Series) -> pd.Series:
+    """'2020Q1', '2020-Q1', 'Q1 2020' -> the first day of the quarter (2020-01-01)."""
+    year = text.str.extract(r"(\d{4})", expand=False).astype("int64")
+    quarter = text.str.extract(r"[Qq]([1-4])", expand=False).astype("int64")
+    return pd.to_datetime(pd.DataFrame({"year": year, "month": 3 * quarter - 2, "day": 1}),
+                          errors="coerce")
+
+
 def _order(text: pd.Series, family: _Family, day_first: bool | None, first_row: int):
     """(day_first, settled, note, problem) for a dd/mm vs mm/dd family."""
     sep = re.escape(family.sep)
@@ -490,8 +624,8 @@ def _unevenness(dates: pd.Series) -> float:
 
 
 def _example(text: pd.Series, family: _Family) -> str:
-    return {"iso": "2020-01-31", "ym": "2020-01", "ymd/": "2020/01/31", "ymd.": "2020.01.31",
-            "text": "31 Jan 2020"}.get(family.key, text.iloc[0])
+    return {"iso": "2020-01-31", "ym": "2020-01", "quarter": "2020Q1", "ymd/": "2020/01/31",
+            "ymd.": "2020.01.31", "text": "31 Jan 2020"}.get(family.key, text.iloc[0])
 
 
 def read_dates(cells: pd.Series, day_first: bool | None = None, *, first_row: int = 1,
@@ -544,6 +678,10 @@ def read_dates(cells: pd.Series, day_first: bool | None = None, *, first_row: in
             out[part.index] = pd.to_datetime(part, format="ISO8601", errors="coerce")
         elif family.key == "ym":
             out[part.index] = pd.to_datetime(part, format="%Y-%m", errors="coerce")
+        elif family.key == "quarter":
+            out[part.index] = quarters = _quarters(part)
+            notes.append(f"Quarters read as the first day of each quarter ({part.iloc[0]} = "
+                         f"{_long(quarters.iloc[0])}).")
         elif family is _TEXT_FAMILY:
             out[part.index] = _parse(part, text_formats, text_shapes)
         elif family.key.startswith("ymd"):
@@ -566,3 +704,21 @@ def read_dates(cells: pd.Series, day_first: bool | None = None, *, first_row: in
 def to_dates(cells: pd.Series, day_first: bool | None = None) -> pd.Series:
     """Text cells -> tz-naive datetime64 (NaT where a cell is not a date); see `read_dates`."""
     return read_dates(cells, day_first).dates
+
+
+def read_compact_dates(cells: pd.Series, numbers: pd.Series, *,
+                       column: str = "date") -> DateReading | None:
+    """A column of 8-digit numbers that are all valid dates (20200131) read as yyyymmdd dates;
+    None when any of its numbers is not one (then the column stays numeric)."""
+    text = cells.astype("string").str.strip()[numbers.notna()]
+    if text.empty or not text.str.fullmatch(r"\d{8}", na=False).all():
+        return None
+    read = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    if read.isna().any() or not read.dt.year.between(*_COMPACT_YEARS).all():
+        return None
+    out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
+    out[read.index] = read
+    return DateReading(out, note=(
+        f"The column {column!r} holds 8-digit numbers that are all valid dates, so they were "
+        f"read as dates written year, month, day ({text.iloc[0]} = {_long(read.iloc[0])}), not "
+        "as numbers."))

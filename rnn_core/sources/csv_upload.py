@@ -3,7 +3,11 @@
 `csv_columns(data)` says which columns could be the time axis and which hold numbers, with a
 guess for each, so the page can offer a choice; `load_csv(data, ...)` builds the series.
 Repairs — sorting, removing duplicated dates, dropping or interpolating missing values — are
-made openly: the note counts each one, so a student knows what the model was trained on.
+made openly: the note counts each one, so a student knows what the model was trained on. So is
+every reading that is not plain: quarters (2020Q1) and 8-digit dates (20200131) read as dates,
+currency signs, % signs and accounting brackets stripped from numbers. What cannot be read one
+way (mixed currencies, % next to plain numbers) or trained on (values past 1e150 or under
+1e-150 in size) is refused in words.
 
 A file is parsed once: the table, its column roles and its date readings are kept in a small
 cache keyed by the SHA-256 of the bytes, so `csv_columns` and `load_csv` on the same upload (and
@@ -20,8 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .csv_read import MAX_UPLOAD_BYTES, DateReading, Table, read_dates, read_table, to_numbers
+from .csv_read import MAX_UPLOAD_BYTES, DateReading, NumberReading, Table, read_compact_dates, \
+    read_dates, read_numbers, read_table
 from .series import DataSourceError, SeriesData, infer_frequency
+from .validate import value_range_problem
 
 MISSING_CHOICES = ("drop", "interpolate")
 ROW_NUMBERS = "(row number)"  # the time-axis choice "no time column: number the rows 0, 1, 2..."
@@ -56,36 +62,85 @@ class _Parsed:
     columns: CsvColumns
     readings: dict[str, DateReading]  # the date columns
     numbers: dict[str, pd.Series]  # the number columns, as float64 on the table's index
+    # how each number column was read (what was stripped: $, %, brackets), when not plainly
+    number_readings: dict[str, NumberReading]
 
 
 def _roles(table: Table):
-    dates, readings, numbers = [], {}, {}
+    dates, readings, numbers, how, compact = [], {}, {}, {}, {}
     for name in table.frame.columns:
         cells = table.frame[name].dropna()
         cells = cells[cells.str.strip() != ""]
         if cells.empty:
             continue
-        values = to_numbers(table.frame[name], table.decimal)
+        read = read_numbers(table.frame[name], table.decimal, first_row=table.first_row,
+                            column=str(name))
+        values = read.values
         if values.notna().sum() >= 0.5 * len(cells):  # a few words among numbers are ok
+            if not read.note and not read.problem:  # 20200131: a date written as 8 digits?
+                reading = read_compact_dates(table.frame[name], values, column=str(name))
+                if reading is not None:
+                    compact[name] = (reading, values)
+                    continue
             numbers[name] = values
+            if read.note or read.problem:
+                how[name] = read
             continue
         reading = read_dates(table.frame[name], first_row=table.first_row, column=str(name))
         if reading.dates.notna().sum() >= 0.8 * len(cells):
             dates.append(name)
             readings[name] = reading
-    return dates, readings, numbers
+    for i, (name, (reading, values)) in enumerate(compact.items()):
+        if numbers or i < len(compact) - 1:  # dates need a column of values beside them:
+            readings[name] = reading  # the last such column stays numbers when no other is
+        else:
+            numbers[name] = values
+    order = list(table.frame.columns)
+    dates = sorted([*dates, *(name for name in compact if name in readings)], key=order.index)
+    numbers = {name: numbers[name] for name in sorted(numbers, key=order.index)}
+    return dates, readings, numbers, how
+
+
+def _not_numbers(table: Table, dates: list) -> str:
+    """' In column 'price', '1.5 kg' (row 2) is not a number …': the nearest thing to a number
+    column, and a cell that keeps it from being one ("" when no column has digits)."""
+    best, best_count = None, 0
+    for name in table.frame.columns:
+        if name in dates:
+            continue
+        cells = table.frame[name].dropna().astype("string").str.strip()
+        count = int(cells.str.contains(r"\d", na=False).sum())
+        if count > best_count:
+            best, best_count = name, count
+    if best is None:
+        return ""
+    cells = table.frame[best].astype("string").str.strip()
+    values = read_numbers(table.frame[best], table.decimal).values
+    bad = cells.notna() & (cells != "") & values.isna()
+    if not bad.any():
+        return ""
+    first = bad.idxmax()
+    others = int(bad.sum()) - 1
+    more = f", and so are {others} other cells of that column" if others else ""
+    groups = "1,234" if table.decimal == "." else "1.234"
+    return (f" In column {best!r}, {cells[first]!r} (row {int(first) + table.first_row}) is not "
+            f"a number{more}. A number cell may hold only digits, one decimal mark "
+            f"({table.decimal!r} in this file), digit groups such as {groups}, a sign, a currency "
+            "sign ($1.50), a % sign (-1.5%) or brackets for a negative value ((4)); remove "
+            "anything else, such as units or words.")
 
 
 def _columns(table: Table) -> _Parsed:
     frame = table.frame
-    dates, readings, values = _roles(table)
+    dates, readings, values, how = _roles(table)
     numbers = list(values)
     if not numbers:
-        if frame.shape[1] == 1:
+        why = _not_numbers(table, dates)
+        if frame.shape[1] == 1 and not why:
             raise DataSourceError(f"The file has a single column of text and no numbers. "
                                   f"{_NEEDED}")
         raise DataSourceError(f"No column holds numbers (columns: "
-                              f"{', '.join(map(str, frame.columns))}). {_NEEDED}")
+                              f"{', '.join(map(str, frame.columns))}).{why} {_NEEDED}")
     if dates:
         time = dates[0]
     elif len(numbers) >= 2:
@@ -99,7 +154,7 @@ def _columns(table: Table) -> _Parsed:
                          value_candidates=tuple(numbers),
                          time_column=time, value_column=value, separator=table.separator,
                          decimal=table.decimal, header=table.header, date_orders=orders)
-    return _Parsed(table, columns, readings, values)
+    return _Parsed(table, columns, readings, values, how)
 
 
 _CACHE: OrderedDict[str, _Parsed] = OrderedDict()
@@ -136,7 +191,10 @@ def _time_axis(parsed: _Parsed, column: str, day_first: bool | None) -> tuple[pd
         return pd.Series(np.arange(len(frame), dtype=np.float64), index=frame.index), ""
     cells = frame[column]
     if column in parsed.numbers:
-        return parsed.numbers[column], ""
+        read = parsed.number_readings.get(column)
+        if read is not None and read.problem:
+            raise DataSourceError(read.problem)
+        return parsed.numbers[column], read.note if read is not None else ""
     reading = parsed.readings.get(column)
     if reading is None or (day_first is not None and reading.day_first is not None
                            and (day_first != reading.day_first or not reading.settled)):
@@ -173,9 +231,11 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     values. min_points: fewest usable points accepted (the app passes window + 2).
     day_first: the order of dd/mm/yyyy dates the values do not prove (None: guess it, and say
     so in the note; see CsvColumns.date_orders). A column mixing date formats, or whose
-    values contradict the order, is refused with an example of each.
+    values contradict the order, is refused with an example of each; so is a value column
+    mixing currencies or % with plain numbers, and values too large or too small to train on.
     Returns SeriesData, values (n,) float64 on a DatetimeIndex (a date column) or a float index
-    (a numeric x column, or row numbers), provenance 'upload'.
+    (a numeric x column, or row numbers), provenance 'upload', units '%' for a column of
+    percentages.
     """
     if missing not in MISSING_CHOICES:
         raise DataSourceError(f"missing must be 'drop' or 'interpolate', not {missing!r}.")
@@ -195,6 +255,11 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     axis, how = _time_axis(parsed, time, day_first)
     if how:
         notes.append(how)
+    read = parsed.number_readings.get(value)
+    if read is not None and read.problem:
+        raise DataSourceError(read.problem)
+    if read is not None and read.note:
+        notes.append(read.note)
     # copies: the parse is cached and shared, the series is the caller's to change
     series = pd.Series(parsed.numbers[value].to_numpy(copy=True), index=axis.to_numpy(copy=True))
     unreadable = int(pd.isna(series.index).sum())
@@ -229,7 +294,13 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
         series.index = pd.DatetimeIndex(series.index.as_unit("ns"), name="date")
     else:
         series.index = pd.Index(series.index.astype(np.float64), name="x")
+    problem = value_range_problem(series.to_numpy(), f"the column {value!r}",
+                                  "upload the file again")
+    if problem:
+        raise DataSourceError(problem)
     label = name or str(value)
     values = series.astype(np.float64).rename(label)
-    return SeriesData(values=values, name=label, units="", frequency=infer_frequency(values.index),
+    units = read.units if read is not None else ""
+    return SeriesData(values=values, name=label, units=units,
+                      frequency=infer_frequency(values.index),
                       provenance="upload", fetched_at=None, note=" ".join(notes))

@@ -2,12 +2,16 @@
 
 A series id or ticker symbol ends up inside a URL, so only a small, plain alphabet is let
 through; everything else gets a message saying what a valid value looks like.
+`value_range_problem` says when numbers are too large or too small to train on (every source's
+series passes it before training; an upload is refused with it at once).
 """
 
 from __future__ import annotations
 
+import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from .series import DataSourceError
@@ -16,6 +20,12 @@ FRED_ID_MAX = 30
 TICKER_MAX = 15
 FIELDS = ("Open", "High", "Low", "Close", "Adj Close", "Volume")
 INTERVALS = {"1d": "daily", "1wk": "weekly"}
+
+# Every error is squared (MSE, RMSE, the training loss): the square of a number past 1.3e154
+# overflows float64 (largest 1.8e308) to inf, of one under 1e-154 loses its digits below
+# 1e-308 and reaches 0 under 1e-162. The limits leave room for errors larger than the values.
+LARGEST_VALUE = 1e150
+SMALLEST_VALUE = 1e-150
 
 _FRED_ID = re.compile(r"[A-Z0-9_]+")
 _TICKER = re.compile(r"[A-Z0-9.\-^=]+")
@@ -103,3 +113,34 @@ def range_text(start: pd.Timestamp | None, end: pd.Timestamp | None,
     first = "the beginning" if start is None else f"{start:%Y-%m-%d}"
     last = "today" if end is None else f"{end:%Y-%m-%d}"
     return f"{first}{joiner}{last}"
+
+
+def _power(x: float) -> int:
+    return math.floor(math.log10(x))
+
+
+def _sci(x: float) -> str:
+    """1.7e308, 3e-200: a size as a student writes it (no '+', no zeros in the exponent)."""
+    mantissa, _, exponent = f"{x:.2g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def value_range_problem(values, what: str = "the series", then: str = "try again") -> str:
+    """Why these finite numbers are too large or too small to train on, in plain words ("" when
+    they are not). what: how to name them ("the column 'price'"); then: what to do after."""
+    sizes = np.abs(np.asarray(values, dtype=np.float64))
+    sizes = sizes[np.isfinite(sizes)]
+    if sizes.size == 0:
+        return ""
+    big = float(sizes.max())
+    if big > LARGEST_VALUE:
+        return (f"Values up to {_sci(big)} are too large to train on: every error is squared, "
+                "and the square of a number this big passes the largest number the computer "
+                "can hold (about 1.8e308), so errors would read inf. Divide "
+                f"{what} by 1e{_power(big)} (or use larger units, such as millions) and {then}.")
+    if 0.0 < big < SMALLEST_VALUE:
+        return (f"The values are at most {_sci(big)} in size, too small to train on: every "
+                "error is squared, and squares of numbers this small fall below the smallest "
+                "number the computer can hold (about 1e-308), so every error would read 0. "
+                f"Multiply {what} by 1e{-_power(big)} (or use smaller units) and {then}.")
+    return ""

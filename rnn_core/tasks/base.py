@@ -23,6 +23,12 @@ def checked_values(series: pd.Series) -> np.ndarray:
         # nothing to learn, and every error ratio would be 0 / 0
         raise ValueError(f"All {len(values)} values of the series are equal ({values[0]:g}): "
                          "there is nothing to learn. Choose a series (or column) that changes.")
+    # squared errors of numbers past 1e150 overflow to inf, of numbers under 1e-150 read 0
+    from rnn_core.sources.validate import value_range_problem
+
+    problem = value_range_problem(values)
+    if problem:
+        raise ValueError(problem)
     return values
 
 
