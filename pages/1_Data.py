@@ -13,6 +13,7 @@ st.caption("Pick a series. The network learns on the training part, watches the 
 
 controls.control("source")
 cfg = state.cfg()
+loadable = True  # can the configured source be loaded now (a CSV needs a readable file)?
 if cfg.source == "synthetic":
     controls.control("synthetic_kind")
     controls.controls(["x_start", "x_stop", "n_points", "noise", "data_seed"], columns=5)
@@ -28,15 +29,11 @@ else:
                                    "comma, semicolon or tab separated; at most 5 MB.")
     if upload is not None:
         data.store_upload(upload.name, upload.getvalue())
-    data.upload_options()
+    loadable = data.upload_options()  # a file that cannot be read says so there, once
 controls.controls(["val_frac", "test_frac"], columns=2)
 
 cfg = state.cfg()
-if cfg.source in ("synthetic", "sample") or (cfg.source == "csv" and data.is_stale()):
-    if data.is_stale():
-        data.load()
-        state.show_flash()
-else:
+if cfg.source in data.FETCHED:
     left, right = st.columns(2)
     if left.button("Fetch data", key="fetch_btn", type="primary",
                    help="Download the series (or take it from the on-disk cache)."):
@@ -46,18 +43,22 @@ else:
                     help="Download again even if a cached copy exists."):
         data.load(refresh=True)
         state.show_flash()
+elif loadable and data.is_stale():  # these sources load as soon as their settings change
+    data.load()
+    state.show_flash()
 
 series = data.current_series()
 if series is None:
-    st.info("No data yet: choose a source and fetch it.")
+    step = data.next_step(cfg)
+    st.info("No data yet" + (f": {step}." if step else "."))
 else:
-    if data.is_stale():
-        st.warning("The settings above changed since this series was loaded: press "
-                   "**Fetch data** to load the new one.")
+    stale = data.stale_note(cfg, series)
+    if stale is not None:
+        getattr(st, stale[0])(stale[1])
     summary = describe(series)
     st.markdown(f"**{series.name}** — {summary.text}" + (f" · units: {series.units}"
                                                          if series.units else ""))
-    if series.note:
+    if series.note and data.loaded_source() == cfg.source:  # no note of an earlier source
         st.info(series.note)
     try:
         prepared = prepare(series.values, state.cfg(), series.units)

@@ -296,7 +296,7 @@ def test_a_link_with_every_parameter_invalid_opens_with_the_defaults(page):
     notes = messages(at)
     for name in FIELDS:
         assert f"Ignored {name}=" in notes, name
-    assert "Ignored unknown link parameter(s): unknown_thing" in notes
+    assert "Ignored unknown link parameter: unknown_thing" in notes
     assert at.session_state["hidden_controls"] == set() == at.session_state["locked_controls"]
 
 

@@ -31,6 +31,7 @@ CHOICE_LABELS = {
 _LR_LADDER = sorted({float(f"{m * 10.0 ** e:.0e}") for e in range(-5, 2) for m in (1, 2, 5)})
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(LabConfig)}
+REFUSAL = "control_refusal"  # (field name, words) of the value a control just refused
 
 
 def _key(name: str) -> str:
@@ -38,24 +39,50 @@ def _key(name: str) -> str:
 
 
 def _commit(name: str) -> None:
-    """on_change: copy the widget's value into the configuration, or refuse it in plain words."""
+    """on_change: copy the widget's value into the configuration, or refuse it in plain words
+    (the refused value never enters the configuration, so it never reaches the link either)."""
     raw = st.session_state[_key(name)]
     default = _DEFAULTS[name]
     spec = FIELDS[name]
+    kept = getattr(state.cfg(), name)
     if raw is None:  # an emptied number box, or a value past its bounds (Streamlit gives None)
-        state.flash("warning", f"{spec.label}: type a number from {spec.lo:g} to {spec.hi:g}. "
-                               f"Kept {getattr(state.cfg(), name)!r}.")
+        _refuse(name, f"{spec.label}: type a number from {spec.lo:g} to {spec.hi:g}. "
+                      f"Kept {kept!r}.")
         return
     kind = type(default) if isinstance(default, (int, float)) else None
     value = kind(raw) if kind is not None else raw
     try:
-        state.set_cfg(validated(state.cfg().replace(**{name: value})))
+        new = validated(state.cfg().replace(**{name: value}))
     except ValueError as err:
-        state.flash("warning", f"{spec.label}: {err}. Kept {getattr(state.cfg(), name)!r}.")
+        _refuse(name, f"{spec.label}: {str(err).rstrip('.')}. Kept {kept!r}.")
+        return
+    if new.source != state.cfg().source:
+        state.forget_notes()  # notes about the earlier source's link values no longer apply
+    state.set_cfg(new)
+
+
+def _refuse(name: str, text: str) -> None:
+    """Keep the refusal for the rerun, which shows it under the control that refused it."""
+    st.session_state[REFUSAL] = (name, text)
+
+
+def _show_refusal(names, where) -> None:
+    """The refusal of one of these controls, once, right where the student typed."""
+    refused = st.session_state.get(REFUSAL)
+    if refused is not None and refused[0] in names:
+        del st.session_state[REFUSAL]
+        where.warning(refused[1])
 
 
 def control(name: str, where=st) -> object:
-    """Draw the widget of one configuration field in `where`; return the field's value."""
+    """Draw the widget of one configuration field in `where` (a refusal of the value just
+    typed right under it); return the field's value."""
+    value = _draw(name, where)
+    _show_refusal((name,), where)
+    return value
+
+
+def _draw(name: str, where) -> object:
     cfg = state.cfg()
     value = getattr(cfg, name)
     if name in st.session_state.get(state.HIDDEN, ()):
@@ -99,4 +126,5 @@ def controls(names, columns: int = 1) -> None:
         return
     cols = st.columns(columns) if columns > 1 else [st]
     for i, name in enumerate(visible):
-        control(name, cols[i % len(cols)])
+        _draw(name, cols[i % len(cols)])
+    _show_refusal(visible, st)  # under the row, full width: a column is too narrow for words

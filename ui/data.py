@@ -25,6 +25,8 @@ UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing rule, d
 UPLOAD_COLUMNS = "upload_columns"  # (digest, CsvColumns or the refusal's words) of the upload
 UPLOAD_REFUSED = "upload_refused"  # ((key, window), words) of the last refused upload
 DATE_ORDERS = {True: "day/month/year", False: "month/day/year"}
+FETCHED = ("fred", "ticker")  # sources downloaded on request (the Data page's Fetch button);
+# the others load as soon as their settings (or the uploaded file) allow
 
 
 def current_series() -> SeriesData | None:
@@ -75,12 +77,46 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
         if cfg.source == "csv" and st.session_state.get(UPLOAD) is not None:
             st.session_state[UPLOAD_REFUSED] = ((_key(), cfg.window), str(err))
         if not quiet:
-            kept = " Your previous data is kept." if state.SERIES in st.session_state else ""
-            state.flash("error", f"{err}{kept}")
+            state.flash("error", f"{err}{_kept()}")
         return False
     st.session_state[state.SERIES] = series
     st.session_state[DATA_KEY] = _key()
     return True
+
+
+def _kept() -> str:
+    return " Your previous data is kept." if state.SERIES in st.session_state else ""
+
+
+def loaded_source() -> str | None:
+    """The source the loaded series came from (None before any load)."""
+    return (st.session_state.get(DATA_KEY) or (None,))[0]
+
+
+def next_step(cfg) -> str | None:
+    """What the student does to load the configured data, in words ('press **Fetch data** …');
+    None when nothing is needed (a synthetic curve, the offline sample, a file already chosen)."""
+    if cfg.source == "fred":
+        return f"press **Fetch data** to download the FRED series {cfg.fred_id}"
+    if cfg.source == "ticker":
+        return f"press **Fetch data** to download {cfg.ticker}"
+    if cfg.source == "csv" and st.session_state.get(UPLOAD) is None:
+        return "choose a CSV file above"
+    return None
+
+
+def stale_note(cfg, series: SeriesData) -> tuple[str, str] | None:
+    """(kind, words) when the series shown is not the one the settings name, else None."""
+    if not is_stale():
+        return None
+    step = next_step(cfg)
+    if loaded_source() != cfg.source:  # the source changed: say what is shown, not its notes
+        return "info", (f"Shown below: **{series.name}**, the series loaded before."
+                        + (f" To replace it, {step}." if step else ""))
+    if step:
+        return "warning", f"The settings above changed since this series was loaded: {step}."
+    return "info", ("Shown below: the series loaded before; the new settings could not be "
+                    "loaded (the reason is above).")
 
 
 def store_upload(name: str, raw: bytes) -> None:
@@ -103,15 +139,16 @@ def _columns(upload) -> CsvColumns | str:
     return found
 
 
-def upload_options() -> None:
-    """Column choices for the uploaded file (detected ones preselected), or why it cannot work."""
+def upload_options() -> bool:
+    """Column choices for the uploaded file (detected ones preselected), or why it cannot work
+    (said here, once). True when there is a file whose columns could be read."""
     upload = st.session_state.get(UPLOAD)
     if upload is None:
-        return
+        return False
     cols = _columns(upload)
     if isinstance(cols, str):
-        st.error(f"{upload[1]}: {cols}")
-        return
+        st.error(f"{upload[1]}: {cols}{_kept()}")
+        return False
     token = upload[2]
     c1, c2, c3 = st.columns(3)
     time_column = c1.selectbox(
@@ -143,3 +180,4 @@ def upload_options() -> None:
                                "2 January; the order preselected is a guess.")
         day_first = None if chosen == guessed else chosen
     st.session_state[UPLOAD_OPTIONS] = (time_column, value_column, missing, day_first)
+    return True

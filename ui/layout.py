@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from rnn_core.sources.series import describe
-from ui import data, state
+from ui import data, state, training
 
 _ROOT = Path(__file__).resolve().parent.parent
 PAGES = (
@@ -19,6 +20,17 @@ PAGES = (
     ("pages/4_Inside.py", "Inside the RNN", ":material/biotech:"),
     ("pages/5_Sweep.py", "Sweep", ":material/grid_view:"),
 )
+TRAIN_PAGE = PAGES[2]
+
+# This script run's sidebar status placeholder and page title. A script run stays in one thread
+# (another student's runs are in other threads) and page_setup sets both first in every run, so
+# a handle kept here never reaches another run or another session.
+_this_run = threading.local()
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 hidden unit', '20 hidden units', '1 epoch', '0 epochs'."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def page_setup(title: str, icon: str) -> None:
@@ -30,7 +42,8 @@ def page_setup(title: str, icon: str) -> None:
         for path, label, page_icon in PAGES:
             link(path, label, page_icon)
         st.divider()
-        _status()
+        _this_run.status, _this_run.page = st.empty(), title
+        refresh_status()
     for note in st.session_state.get(state.NOTES, []):
         st.info(note)
     state.show_flash()
@@ -46,23 +59,45 @@ def link(path: str, label: str, icon: str, where=st) -> None:
         pass  # the page was started as its own entry point (a test of that page alone)
 
 
-def _status() -> None:
-    """Where the student is: the data loaded and the model trained, in two lines."""
+def status_lines() -> tuple[str, str]:
+    """Where the student is: the data loaded and the model (trained, or training now)."""
     series = data.current_series()
     if series is None:
-        st.caption("No data loaded yet: start on the **Data** page.")
+        data_line = "No data loaded yet: start on the **Data** page."
     else:
-        st.caption(f"**Data:** {series.name} — {describe(series).text}")
-    run = st.session_state.get(state.RUN)
+        data_line = f"**Data:** {series.name} — {describe(series).text}"
+    run = state.current_run()
     if run is None:
-        st.caption("**Model:** not trained yet.")
+        model_line = "**Model:** not trained yet."
+    elif st.session_state.get(training.TRAINING):
+        target = st.session_state.get(training.TARGET) or run.cfg.epochs
+        if getattr(_this_run, "page", TRAIN_PAGE[1]) == TRAIN_PAGE[1]:
+            model_line = f"**Model:** training… epoch {run.epochs_done} of {target}"
+        else:  # the loop runs on the Train page only, and goes on there
+            model_line = (f"**Model:** training paused at epoch {run.epochs_done} of {target}; "
+                          "it goes on when you open **Train**.")
     else:
         h = run.rnn_history
         loss = f", train loss {h.train_loss[-1]:.3g}" if h is not None and len(h) else ""
-        st.caption(f"**Model:** RNN {run.cfg.n_hidden} hidden units, "
-                   f"{run.epochs_done} epochs{loss}.")
+        model_line = (f"**Model:** RNN {counted(run.cfg.n_hidden, 'hidden unit')}, "
+                      f"{counted(run.epochs_done, 'epoch')}{loss}.")
+    return data_line, model_line
+
+
+def refresh_status() -> None:
+    """Redraw the sidebar status in its placeholder: page_setup draws it first, finish_page
+    again after the page's own actions (an upload, a fetch), and the live training loop may
+    call it at each checkpoint so the epoch count runs along."""
+    slot = getattr(_this_run, "status", None)
+    if slot is None:
+        return
+    with slot.container():
+        for line in status_lines():
+            st.caption(line)
 
 
 def finish_page() -> None:
-    """Last call of every page: mirror the configuration into the URL."""
+    """Last call of every page: bring the sidebar status up to date, mirror the configuration
+    into the URL."""
+    refresh_status()
     state.sync_url()

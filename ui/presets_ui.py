@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from rnn_core.presets import Preset
-from ui import data, state
+from ui import data, layout, state
 
 APPLIED = "preset_applied"
+TRAIN_LINK = (layout.TRAIN_PAGE[0], "Train this preset", layout.TRAIN_PAGE[2])  # under the flash
 
 
 def apply_preset(preset: Preset) -> None:
@@ -25,10 +26,11 @@ def apply_preset(preset: Preset) -> None:
                              "the app.")
         return
     st.session_state[APPLIED] = preset.key
+    state.forget_notes()  # the link's notes spoke of settings the preset has replaced
     series = st.session_state[state.SERIES]
     state.flash("success", f"Preset loaded: {preset.title}. Data: {series.name}"
                            f"{' — ' + series.note if series.note else ''}. Next: the Train "
-                           "page, to run it.")
+                           "page, to run it.", link=TRAIN_LINK)
 
 
 def outcome_lines(preset: Preset) -> str:

@@ -8,6 +8,7 @@ not a widget key, so it survives page switches; the widgets are drawn from it (u
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from rnn_core.config import FIELDS, LabConfig, from_mapping, to_query_params
 
@@ -19,7 +20,7 @@ EVALUATION = "evaluation"  # memo name of the current run's Evaluation
 NOTES = "link_notes"  # plain-words notes about ignored link parameters
 HIDDEN = "hidden_controls"  # set of field names a teacher's link hides
 LOCKED = "locked_controls"  # set of field names a teacher's link locks
-MESSAGE = "flash"  # (kind, text) shown once at the top of the next page run
+MESSAGE = "flash"  # (kind, text, page link or None) shown once by the next page run
 
 _URL_ONLY = ("hide", "lock")
 
@@ -36,7 +37,8 @@ def init_session() -> None:
     cfg, notes = from_mapping({k: v for k, v in params.items() if k not in _URL_ONLY})
     unknown = sorted(set(params) - set(FIELDS) - set(_URL_ONLY))
     if unknown:
-        notes.append(f"Ignored unknown link parameter(s): {', '.join(u[:30] for u in unknown)}.")
+        what = "parameter" if len(unknown) == 1 else "parameters"
+        notes.append(f"Ignored unknown link {what}: {', '.join(u[:30] for u in unknown)}.")
     st.session_state[CFG] = cfg
     st.session_state[NOTES] = notes
     st.session_state[HIDDEN] = _names(params.get("hide", ""))
@@ -63,15 +65,28 @@ def sync_url() -> None:
         st.query_params.from_dict(wanted)
 
 
-def flash(kind: str, text: str) -> None:
-    """Queue a message ('info' | 'success' | 'warning' | 'error') for the next page run."""
-    st.session_state[MESSAGE] = (kind, text)
+def flash(kind: str, text: str, link: tuple[str, str, str] | None = None) -> None:
+    """Queue a message ('info' | 'success' | 'warning' | 'error') for the next page run;
+    `link` = (page path, label, icon) puts a link to that page right under it."""
+    st.session_state[MESSAGE] = (kind, text, link)
 
 
 def show_flash() -> None:
-    kind, text = st.session_state.pop(MESSAGE, (None, None))
+    """Show the queued message (once) and its page link."""
+    kind, text, link = st.session_state.pop(MESSAGE, (None, None, None))
     if kind:
         getattr(st, kind)(text)
+    if link:
+        try:
+            st.page_link(link[0], label=link[1], icon=link[2])
+        except StreamlitPageNotFoundError:
+            pass  # the page was started as its own entry point (a test of that page alone)
+
+
+def forget_notes() -> None:
+    """Drop the link's notes: they spoke of settings the student has replaced (a new source,
+    a preset)."""
+    st.session_state[NOTES] = []
 
 
 # ----- the current run: this module is its only writer -------------------------------------------
