@@ -27,13 +27,14 @@ NO_MINOR = dict(ticks="", showgrid=False)  # minor ticks: no marks, no grid, nev
 
 def styled(fig: go.Figure, title: str, x_title: str = "", y_title: str = "",
            height: int = HEIGHT) -> go.Figure:
-    # The title reserves its own room at the top (automargin) and the legend sits between it
-    # and the plot: a legend of two rows no longer runs over the title.
+    # The title reserves its room at the top, the legend at the bottom of the figure (both
+    # automargin): a legend of two or three rows never runs over the title or an axis title.
     fig.update_layout(title=dict(text=title, automargin=True, yref="container", y=0.98,
                                  yanchor="top"),
                       height=height, margin=dict(l=50, r=20, t=50, b=40),
                       xaxis_title=x_title, yaxis_title=y_title, uirevision=title,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0,
+                                  x=0),
                       paper_bgcolor=TRANSPARENT, plot_bgcolor=TRANSPARENT)
     return fig
 
