@@ -25,9 +25,7 @@ if run.diverged:
     st.error(f"This run diverged, so what follows is its last sane epoch: {run.diverged}")
 
 st.subheader("One step ahead")
-st.markdown("Every window fed to the models is real data (*teacher forcing*)."
-            + (" Persistence simply repeats the last value." if "Persistence" in
-               ev.predictions else ""))
+st.markdown(run.task.one_step_text)
 st.plotly_chart(charts.predictions_chart(ev.predictions, bounds, units), key="pred_chart",
                 width="stretch")
 
@@ -39,7 +37,9 @@ if len(ev.metrics):
     st.dataframe(ev.metrics.style.format("{:.4g}").highlight_min(axis=0, color="#d3f9d8"),
                  key="metrics_table")
     caption = ("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero "
-               "skipped); MASE (Hyndman) = MAE ÷ the mean one-step change in the training part")
+               "skipped)")
+    if "MASE" in ev.metrics.columns:
+        caption += "; MASE (Hyndman) = MAE ÷ the mean one-step change in the training part"
     if "MAE ÷ persistence MAE" in ev.metrics.columns:
         caption += ("; MAE ÷ persistence MAE below 1 means the model beat persistence on these "
                     "points")

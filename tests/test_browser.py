@@ -125,3 +125,46 @@ def test_a_small_sweep_runs_on_worker_processes_behind_a_real_server(server, pag
     assert page.locator(ERRORS).count() == 0
     assert page.locator(".js-plotly-plot").count() >= 2
     shot(page, "5_sweep")
+
+
+def live_rnn_trace(pg) -> list[float]:
+    """The RNN's one-step trace of the training screen's live forecast chart (2nd chart)."""
+    return pg.evaluate("""() => {
+        const plots = document.querySelectorAll('.js-plotly-plot');
+        const live = Array.from(plots).find(p => (p.layout.title.text || '').startsWith(
+            'Predictions after epoch'));
+        const rnn = live.data.find(t => t.name.startsWith('RNN one-step'));
+        return Array.from(rnn.y);
+    }""")
+
+
+def test_the_training_screen_fits_a_projector_and_the_forecast_moves_while_it_learns(
+        server, chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        pg.goto(f"{server.url}/Train?epochs=400")
+        wait_idle(pg)
+        click_button(pg, "train_btn", "Train")
+        pg.wait_for_selector("text=/Epoch [1-9][0-9]* of 400/")
+        pg.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+            .some(p => (p.layout.title.text || '').startsWith('Predictions after epoch'))""")
+        early = live_rnn_trace(pg)
+        shot(pg, "5_training_screen_early")
+        pg.wait_for_timeout(1500)
+        later = live_rnn_trace(pg)
+        shot(pg, "6_training_screen_later")
+        assert early != later  # the forecast bends while the RNN trains
+        # the Train button, the loss chart and the live chart are all on the screen
+        boxes = {"train button": pg.locator(".st-key-train_btn").bounding_box()}
+        plots = pg.locator(".js-plotly-plot")
+        boxes.update({f"chart {i}": plots.nth(i).bounding_box() for i in range(2)})
+        for name, box in boxes.items():
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720, \
+                (name, box)
+            assert box["x"] + box["width"] <= 1280, (name, box)
+        pg.wait_for_selector("text=Trained 400 epochs", timeout=120_000)
+        assert pg.locator(ERRORS).count() == 0
+    finally:
+        context.close()

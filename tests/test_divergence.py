@@ -245,7 +245,8 @@ def test_a_step_that_explodes_is_undone_and_the_run_is_no_longer_shown_as_a_succ
     at.button(key="train_btn").click().run()
     run = at.session_state["run"]
     assert run.epochs_done == 1 and not run.diverged
-    assert "Trained 1 epoch" in shown(at, "success")
+    # one epoch of momentum 0.5 may not have brought the loss down yet: said as a warning then
+    assert "Trained 1 epoch" in shown(at, "success") + shown(at, "warning")
     weights = {k: v.copy() for k, v in run.rnn.params.items()}
     losses = list(run.rnn_history.train_loss)
     at.button(key="step_btn").click().run()

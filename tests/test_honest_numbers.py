@@ -197,3 +197,21 @@ def test_the_range_note_names_the_rnns_own_activation():
 
     assert "tanh units saturate" in effect("tanh")
     assert "ReLU units go on in straight lines" in effect("relu").split(";")[0]
+
+
+def test_the_sweep_says_why_it_cannot_rank_a_task_without_validation():
+    at = app_test("app.py")
+    at.run()
+    at.button(key="preset_xsinx_blocks").click().run()
+    at.switch_page("pages/5_Sweep.py").run()
+    assert not page_errors(at), page_errors(at)
+    assert "has no validation part" in texts(at) and "Every run failed" not in texts(at)
+
+
+def test_leakage_on_inside_explains_why_the_blocks_task_has_no_lesson_there():
+    at = app_test("app.py")
+    at.run()
+    at.button(key="preset_xsinx_blocks").click().run()
+    at.switch_page("pages/4_Inside.py").run()
+    assert not page_errors(at), page_errors(at)
+    assert "no test part the scaler could leak from" in texts(at)

@@ -91,6 +91,11 @@ def leakage_tab(run: Run) -> None:
                 "training part alone: at forecast time the future is unknown. Fitting it on "
                 "all the data — the mistake in the stock tutorials — quietly tells the model "
                 "the range of the test values in advance.")
+    if not run.task.held_out:
+        st.info(f"The task '{run.task.label}' trains on the whole series and is tested by "
+                "extrapolating past its end, so there is no test part the scaler could leak "
+                "from: switch the task to 'next value' or 'sequence' to see this lesson.")
+        return
     epochs = st.slider("Epochs for each variant", 3, 40, 10, key="inside_leak_epochs",
                        help="Both variants train this long from the same seed; few is enough.")
     on = st.toggle("Fit the scaler on all the data (the mistake)", key="inside_leak",
@@ -162,9 +167,7 @@ def flat_tab(run: Run) -> None:
 
 # ----- RNN vs MLP ------------------------------------------------------------------------------
 def mlp_tab(run: Run) -> None:
-    st.markdown("The MLP flattens the window into one vector and looks at it all at once; "
-                "the RNN reads it value by value and keeps what matters in its hidden state. "
-                "So the MLP's input layer grows with the window, the RNN's weights do not.")
+    st.markdown(run.task.reading(run.cfg))
     metrics = results.evaluation(run).metrics if run.epochs_done else None
     table = rnn_vs_mlp(run, metrics)
     for col, name in zip(st.columns(2), ("RNN", "MLP")):
@@ -172,11 +175,13 @@ def mlp_tab(run: Run) -> None:
         col.markdown(f"**{name}: {row['parameters']} parameters**")
         col.markdown(f"*Reads* {row['reads']}.  \n*Weights* {row['weights']}.  \n"
                      f"*Grows with the window?* {row['grows with the window']}.")
-    numbers = [c for c in ("parameters", "test RMSE", "test MAE") if c in table.columns]
-    st.dataframe(table[numbers], key="inside_rnn_mlp")
+    errors = [c for c in table.columns if c.endswith(("RMSE", "MAE"))]
+    st.dataframe(table[["parameters", *errors]], key="inside_rnn_mlp")
     if metrics is None:
-        st.caption("Train a model to see their test errors side by side.")
-    else:
-        st.caption("Test errors in the data's units, from the last training run.")
+        st.caption("Train a model to see their errors side by side.")
+    elif errors:
+        scored = "test" if run.task.held_out else "extrapolation (against the true curve)"
+        st.caption(f"{scored.capitalize()} errors in the data's units, from the last training "
+                   "run.")
     try_this("double the window on the Train page: watch the MLP's parameter count grow while "
              "the RNN's stays the same.")

@@ -71,14 +71,15 @@ def flash(kind: str, text: str, link: tuple[str, str, str] | None = None) -> Non
     st.session_state[MESSAGE] = (kind, text, link)
 
 
-def show_flash() -> None:
-    """Show the queued message (once) and its page link."""
+def show_flash(where=None) -> None:
+    """Show the queued message (once) and its page link, on the page or in a placeholder."""
     kind, text, link = st.session_state.pop(MESSAGE, (None, None, None))
+    where = st if where is None else where.container()
     if kind:
-        getattr(st, kind)(text)
+        getattr(where, kind)(text)
     if link:
         try:
-            st.page_link(link[0], label=link[1], icon=link[2])
+            where.page_link(link[0], label=link[1], icon=link[2])
         except StreamlitPageNotFoundError:
             pass  # the page was started as its own entry point (a test of that page alone)
 

@@ -17,6 +17,7 @@ import streamlit as st
 
 from rnn_core.config import LabConfig, compute_cost, parse_values
 from rnn_core.sweep import expand_grid, results_table, run_sweep, summarise
+from rnn_core.tasks import get_task
 from ui import state
 from ui.charts.sweep import heatmaps, spread_chart
 from ui.engine import engine
@@ -32,6 +33,12 @@ MAX_SWEEP_COMPUTE = 3e11
 def grid_form(n_points: int) -> list[LabConfig] | None:
     """The grid inputs; returns the configs, or None after showing why they cannot run."""
     cfg = state.cfg()
+    task = get_task(cfg.task)
+    if not task.held_out:
+        st.error(f"A sweep ranks settings by their validation error, and the task "
+                 f"'{task.label}' has no validation part (it trains on the whole series): "
+                 "choose the next-value or sequence task on the Train page.")
+        return None
     if cfg.val_frac <= 0:
         st.error("A sweep ranks settings by their validation error: set a validation share "
                  "above 0 on the Data page.")

@@ -1,10 +1,11 @@
 """The live training loop and the Train / Stop / Step / Reset buttons.
 
 Streamlit reruns the whole script on every click, and a running script is interrupted only at
-its next `st.*` call. So the loop trains in chunks of about 0.2 s, redraws the loss chart
-between chunks (the yield point), and works on its own copy of the run: at each checkpoint it
-hands that copy to the session, but only while it still owns the session's training (a newer
-run or a rerun takes ownership), so a stale thread can never overwrite newer results.
+its next `st.*` call. So the loop trains through the core's `on_epoch` hook, and about every
+0.2 s redraws the loss chart and the model's forecast (the yield point). It works on its own
+copy of the run: at each checkpoint it hands a copy to the session (`ui.state`, the only writer
+of the current run), but only while it still owns the session's training (a newer run or a
+rerun takes ownership), so a stale thread can never overwrite newer results.
 """
 
 from __future__ import annotations
@@ -14,15 +15,21 @@ import time
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+import pandas as pd
+
+from rnn_core.datasets import true_curve
+from rnn_core.evaluate import live_view
 from rnn_core.experiment import Run, check_cost, prepare
 from rnn_core.train import TrainingDiverged
 from ui import charts, data, state
+from ui.charts.live import live_forecast_chart, on_screen
 
 TRAINING = "training"  # bool: the loop should run
 TARGET = "target_epochs"  # the epoch count the loop trains to
 OWNER = "training_owner"  # token of the script run that owns the loop
 FALLBACK = "diverged_fallback"  # the run put back because a new one diverged in epoch 1
 CHUNK_SECONDS = 0.2  # train this long between two redraws
+LIVE_HEIGHT = 370  # both charts of the training screen: side by side on a 1280×720 projector
 
 # One BLAS thread per training: a server runs many students' loops at once, and our small
 # matrices gain nothing from a second BLAS thread, which only spins against the other loops
@@ -52,19 +59,12 @@ def _new_run() -> Run | None:
     return Run(prepared)
 
 
-def _install(run: Run) -> None:
-    """Make `run` the current one; the one before it is kept as the fallback."""
-    if st.session_state.get(state.RUN) is not None:
-        st.session_state[state.PREVIOUS_RUN] = st.session_state[state.RUN]
-    st.session_state[state.RUN] = run
-    st.session_state.pop(FALLBACK, None)
-
-
 def on_train() -> None:
     run = _new_run()
     if run is None:
         return
-    _install(run)
+    state.install_run(run)
+    st.session_state.pop(FALLBACK, None)
     st.session_state[TARGET] = run.cfg.epochs
     st.session_state[TRAINING] = True
 
@@ -72,29 +72,29 @@ def on_train() -> None:
 def on_stop() -> None:
     st.session_state[TRAINING] = False
     st.session_state[OWNER] = None  # the running loop loses ownership at once
-    run = st.session_state.get(state.RUN)
+    run = state.current_run()
     if run is not None:
         run.stopped = True
-        state.flash("info", f"Stopped after {run.epochs_done} epochs; the models keep what "
-                            "they learned so far.")
+        state.flash("info", f"Stopped after {epochs_text(run.epochs_done)}; the models keep "
+                            "what they learned so far.")
 
 
 def _compatible(run: Run | None) -> bool:
     """Can `run` continue under the current settings (same data and configuration)?"""
     series = data.current_series()
-    return (run is not None and series is not None and run.cfg == state.cfg()
-            and run.prepared.values.shape == series.values.shape
-            and (run.prepared.values == series.values.to_numpy()[: len(run.prepared.values)]).all())
+    return run is not None and not run.differences(
+        None if series is None else series.values, state.cfg().replace(epochs=run.cfg.epochs))
 
 
 def on_step() -> None:
     """Train one more epoch (a new run if the settings or data changed)."""
-    run = st.session_state.get(state.RUN)
+    run = state.current_run()
     if not _compatible(run):
         run = _new_run()
         if run is None:
             return
-        _install(run)
+        state.install_run(run)
+        st.session_state.pop(FALLBACK, None)
         fresh = True
     else:
         fresh = False
@@ -109,7 +109,7 @@ def on_step() -> None:
                             f"{epochs_text(run.epochs_done)}, and your data is unchanged.")
         return
     work.diverged = None  # the step went well, so the run trains on
-    st.session_state[state.RUN] = work
+    state.update_run(work)
 
 
 def on_reset() -> None:
@@ -117,8 +117,18 @@ def on_reset() -> None:
     st.session_state[TRAINING] = False
     run = _new_run()
     if run is not None:
-        _install(run)
+        state.install_run(run)
         state.flash("info", f"Models re-initialised from seed {run.cfg.seed}.")
+
+
+def on_swap() -> None:
+    """Bring the previous model back; the current one becomes the previous (nothing lost)."""
+    previous = state.previous_run()
+    if previous is not None:
+        state.install_run(previous)
+        state.flash("info", f"The previous model is back ({epochs_text(previous.epochs_done)}"
+                            f" on {previous.prepared.data_name or 'its data'}); the one you had "
+                            "is now the previous model.")
 
 
 def epochs_text(n: int) -> str:
@@ -140,18 +150,37 @@ def _diverged(err: TrainingDiverged, work: Run) -> None:
                 f"the RNN keeps its {epochs_text(rnn)} before it, the MLP its "
                 f"{epochs_text(mlp)}")
         work.diverged = f"{err} Training stopped: {kept}, and your data is unchanged."
-        st.session_state[state.RUN] = work
+        state.update_run(work)
         return
-    previous = st.session_state.get(state.PREVIOUS_RUN)
-    st.session_state[state.RUN] = previous
+    previous = state.restore_previous()
     st.session_state[FALLBACK] = previous
     kept = "the previous model is back" if previous is not None else "no model is kept"
     state.flash("error", f"{err} Training stopped; {kept}, and your data is unchanged.")
 
 
-def buttons() -> None:
+def verdict(run: Run) -> tuple[str, str]:
+    """(kind, sentence) for a trained run: 'success' only when both losses came down."""
+    labels = (("RNN", run.rnn_history, run.task.rnn_loss_label),
+              ("MLP", run.mlp_history, run.task.mlp_loss_label))
+    parts, rose = [], []
+    for name, h, label in labels:
+        if h is None or not len(h):
+            continue
+        start = h.start_loss if getattr(h, "start_loss", None) else h.train_loss[0]
+        parts.append(f"{name} {label} {start:.3g} → {h.train_loss[-1]:.3g}")
+        if h.train_loss[-1] >= start:
+            rose.append(f"the {name}'s ({h.train_loss[-1] / start:.3g}× its start)")
+    text = f"Trained {epochs_text(run.epochs_done)}: " + "; ".join(parts) + "."
+    if rose:
+        return "warning", (f"{text} The training loss ended no lower than it started for "
+                           f"{' and '.join(rose)}: that model did not learn. Try a learning "
+                           "rate 10 times lower, gradient clipping, or Adam.")
+    return "success", text + " See the forecasts on the Compare page."
+
+
+def buttons(where=st) -> None:
     training = bool(st.session_state.get(TRAINING))
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = where.columns(4)
     c1.button("Train", key="train_btn", type="primary", on_click=on_train, disabled=training,
               help="Train the RNN and the MLP from fresh weights for the chosen epochs.",
               width="stretch")
@@ -165,44 +194,62 @@ def buttons() -> None:
                    "same weights.", width="stretch")
 
 
-def draw(chart_slot, progress_slot, run: Run, log_y: bool, started: float | None = None,
+class Slots:
+    """The placeholders the training screen redraws: progress, loss chart, live forecast."""
+
+    def __init__(self, progress, loss, live):
+        self.progress, self.loss, self.live = progress, loss, live
+
+
+def draw(slots: Slots, run: Run, log_y: bool, started: float | None = None,
          first_epoch: int = 0, draw_id: int = 0) -> None:
-    """Redraw the loss chart and the progress bar (each draw gets a unique element key)."""
+    """Redraw the progress bar, the loss chart and the live forecast (each draw gets a unique
+    element key, so two draws in one script run never collide)."""
     target = st.session_state.get(TARGET) or run.cfg.epochs
     done = run.epochs_done
     text = f"Epoch {done} of {target}"
     if started is not None and done > first_epoch:
         per_epoch = (time.perf_counter() - started) / (done - first_epoch)
         text += f" · about {per_epoch * (target - done):.0f} s left"
-    progress_slot.progress(min(done / max(target, 1), 1.0), text=text)
+    slots.progress.progress(min(done / max(target, 1), 1.0), text=text)
     labels = {"RNN": run.task.rnn_loss_label, "MLP": run.task.mlp_loss_label}
     fig = charts.loss_chart({"RNN": run.rnn_history, "MLP": run.mlp_history}, log_y=log_y,
-                            train_labels=labels,
-                            epochs=max(target, done))
-    chart_slot.plotly_chart(fig, key=f"loss_{run.uid}_{done}_{draw_id}", width="stretch")
+                            train_labels=labels, epochs=max(target, done))
+    on_screen(fig, LIVE_HEIGHT)
+    slots.loss.plotly_chart(fig, key=f"loss_{run.uid}_{done}_{draw_id}", width="stretch")
+    view = live_view(run, true_curve(run.cfg))
+    history = pd.Series(run.prepared.values, index=run.prepared.index)
+    live = live_forecast_chart(history, view, run.prepared.bounds(), run.prepared.units, done,
+                               height=LIVE_HEIGHT)
+    slots.live.plotly_chart(live, key=f"live_{run.uid}_{done}_{draw_id}", width="stretch")
 
 
-def live_loop(chart_slot, progress_slot, log_y: bool) -> None:
-    """Train until the target epoch, redrawing between chunks; hands results to the session."""
-    if not st.session_state.get(TRAINING) or st.session_state.get(state.RUN) is None:
+def live_loop(slots: Slots, log_y: bool) -> None:
+    """Train until the target epoch with the core's `on_epoch` hook: about every CHUNK_SECONDS
+    it checkpoints a copy into the session (only while it still owns the training) and redraws
+    — the yield point where a click interrupts it."""
+    if not st.session_state.get(TRAINING) or state.current_run() is None:
         return
     owner = object()
     st.session_state[OWNER] = owner
     target = st.session_state[TARGET]
-    work = st.session_state[state.RUN].snapshot()
-    started, first_epoch, draws = time.perf_counter(), work.epochs_done, 0
+    work = state.current_run().snapshot()
+    started, first_epoch = time.perf_counter(), work.epochs_done
+    clock = {"last": started, "draws": 0}
+
+    def on_epoch(run: Run) -> bool:
+        if run.epochs_done < target and time.perf_counter() - clock["last"] < CHUNK_SECONDS:
+            return True  # keep training: not time to redraw yet
+        if st.session_state.get(OWNER) is not owner:
+            return False  # a newer run or a Stop took over: never write stale results
+        state.update_run(run.snapshot())  # checkpoint: the session holds a frozen copy
+        clock["draws"] += 1
+        draw(slots, state.current_run(), log_y, started, first_epoch, clock["draws"])
+        clock["last"] = time.perf_counter()
+        return True
+
     try:
-        while work.epochs_done < target:
-            chunk_start = time.perf_counter()
-            while work.epochs_done < target and time.perf_counter() - chunk_start < CHUNK_SECONDS:
-                work.train(1)
-            if st.session_state.get(OWNER) is not owner:
-                return  # a newer run or a Stop took over: never write stale results
-            st.session_state[state.RUN] = work  # checkpoint
-            work = work.snapshot()
-            draws += 1
-            draw(chart_slot, progress_slot, st.session_state[state.RUN], log_y, started,
-                 first_epoch, draws)  # the yield point: a rerun interrupts here
+        work.train(target - work.epochs_done, on_epoch=on_epoch)
     except TrainingDiverged as err:
         if st.session_state.get(OWNER) is owner:
             _diverged(err, work)  # work: the trainer put it back to its last sane epoch

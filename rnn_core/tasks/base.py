@@ -53,6 +53,11 @@ class Task:
     rnn_loss_label: str = "training loss"
     mlp_loss_label: str = "training loss"
     unit_name: str = "windows"  # what one training example is called ("12 training windows")
+    one_step_text: str = ""  # how the one-step predictions are made, in one sentence
+
+    def reading(self, cfg) -> str:
+        """How the RNN and the MLP read the data and learn, in one or two sentences."""
+        raise NotImplementedError
 
     # ----- data ------------------------------------------------------------------------------
     def prepare(self, series, cfg, units=""):

@@ -40,6 +40,14 @@ class XBlocks(Task):
     unit_name = "blocks"
     rnn_loss_label = "training loss (newest block of each update)"
     mlp_loss_label = "training loss (y block from its x block)"
+    one_step_text = ("The RNN runs along the whole curve from a zero state, reading the real x "
+                     "values block by block; the MLP maps each x block to its y block.")
+
+    def reading(self, cfg) -> str:
+        return (f"The RNN reads one block of {cfg.block} x values per step and carries its state "
+                f"along the whole curve, backpropagating through the last {cfg.window} blocks "
+                "after each block; the MLP maps each x block to its y block, with no memory. "
+                "Same optimizer.")
 
     # ----- data ------------------------------------------------------------------------------
     def prepare(self, series: pd.Series, cfg, units: str = "") -> Prepared:

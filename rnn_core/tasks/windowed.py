@@ -41,6 +41,13 @@ class NextValue(Task):
     many_to_many = False
     rnn_loss_label = "training loss (next value)"
     mlp_loss_label = "training loss (next value)"
+    one_step_text = ("Every window fed to the models is real data (*teacher forcing*). "
+                     "Persistence simply repeats the last value.")
+
+    def reading(self, cfg) -> str:
+        return (f"The RNN reads each window of {cfg.window} values one step at a time; the MLP "
+                "sees the whole window at once. Both learn from the same windows with the same "
+                "optimizer.")
 
     # ----- data ------------------------------------------------------------------------------
     def prepare(self, series: pd.Series, cfg, units: str = "") -> Prepared:
