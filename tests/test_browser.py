@@ -127,15 +127,16 @@ def test_a_small_sweep_runs_on_worker_processes_behind_a_real_server(server, pag
     shot(page, "5_sweep")
 
 
-def live_rnn_trace(pg) -> list[float]:
-    """The RNN's one-step trace of the training screen's live forecast chart (2nd chart)."""
-    return pg.evaluate("""() => {
-        const plots = document.querySelectorAll('.js-plotly-plot');
-        const live = Array.from(plots).find(p => (p.layout.title.text || '').startsWith(
-            'Predictions after epoch'));
-        const rnn = live.data.find(t => t.name.startsWith('RNN one-step'));
-        return Array.from(rnn.y);
-    }""")
+def live_rnn_trace(pg) -> str:
+    """The RNN's one-step trace of the training screen's live forecast chart, read from the
+    page's Plotly element as JSON (numbers, or Plotly's base64 typed array), waiting while a
+    redraw replaces the element."""
+    return pg.wait_for_function("""() => {
+        const live = Array.from(document.querySelectorAll('.js-plotly-plot')).find(p =>
+            p.layout && (p.layout.title.text || '').includes('Predictions after epoch'));
+        const rnn = live && live.data && live.data.find(t => t.name.startsWith('RNN one-step'));
+        return rnn ? JSON.stringify(rnn.y) : null;
+    }""").json_value()
 
 
 def test_the_training_screen_fits_a_projector_and_the_forecast_moves_while_it_learns(
@@ -144,12 +145,10 @@ def test_the_training_screen_fits_a_projector_and_the_forecast_moves_while_it_le
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     try:
-        pg.goto(f"{server.url}/Train?epochs=400")
+        pg.goto(f"{server.url}/Train?epochs=2000")
         wait_idle(pg)
         click_button(pg, "train_btn", "Train")
-        pg.wait_for_selector("text=/Epoch [1-9][0-9]* of 400/")
-        pg.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-            .some(p => (p.layout.title.text || '').startsWith('Predictions after epoch'))""")
+        pg.wait_for_selector("text=/Epoch [1-9][0-9]* of 2000/")
         early = live_rnn_trace(pg)
         shot(pg, "5_training_screen_early")
         pg.wait_for_timeout(1500)
@@ -157,14 +156,17 @@ def test_the_training_screen_fits_a_projector_and_the_forecast_moves_while_it_le
         shot(pg, "6_training_screen_later")
         assert early != later  # the forecast bends while the RNN trains
         # the Train button, the loss chart and the live chart are all on the screen
-        boxes = {"train button": pg.locator(".st-key-train_btn").bounding_box()}
-        plots = pg.locator(".js-plotly-plot")
-        boxes.update({f"chart {i}": plots.nth(i).bounding_box() for i in range(2)})
-        for name, box in boxes.items():
-            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720, \
-                (name, box)
-            assert box["x"] + box["width"] <= 1280, (name, box)
-        pg.wait_for_selector("text=Trained 400 epochs", timeout=120_000)
+        rects = pg.wait_for_function("""() => {
+            const els = [document.querySelector('.st-key-train_btn'),
+                         ...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+            if (els.length < 3 || els.some(e => !e)) return null;
+            return els.slice(0, 3).map(e => { const r = e.getBoundingClientRect();
+                return [r.x, r.y, r.width, r.height]; });
+        }""").json_value()
+        for name, (x, y, w, h) in zip(("train button", "loss chart", "live chart"), rects):
+            assert w > 0 and h > 0 and y >= 0 and y + h <= 720 and x + w <= 1280, (name, x, y, w, h)
+        click_button(pg, "stop_btn", "Stop")
+        pg.wait_for_selector("text=/Stopped after \\d+ epochs/")
         assert pg.locator(ERRORS).count() == 0
     finally:
         context.close()

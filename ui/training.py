@@ -21,7 +21,7 @@ from rnn_core.datasets import true_curve
 from rnn_core.evaluate import live_view
 from rnn_core.experiment import Run, check_cost, prepare
 from rnn_core.train import TrainingDiverged
-from ui import charts, data, state
+from ui import charts, data, layout, state
 from ui.charts.live import live_forecast_chart, on_screen
 
 TRAINING = "training"  # bool: the loop should run
@@ -245,6 +245,7 @@ def live_loop(slots: Slots, log_y: bool) -> None:
         state.update_run(run.snapshot())  # checkpoint: the session holds a frozen copy
         clock["draws"] += 1
         draw(slots, state.current_run(), log_y, started, first_epoch, clock["draws"])
+        layout.refresh_status()  # the sidebar's epoch count runs along
         clock["last"] = time.perf_counter()
         return True
 

@@ -65,10 +65,9 @@ def live_forecast_chart(history: pd.Series, view, bounds: dict[str, tuple], unit
 
 
 def on_screen(fig: go.Figure, height: int) -> go.Figure:
-    """The training screen's layout for any of its charts: the legend under the plot (its
-    title stays readable however many lines there are), compact margins, a fixed height."""
-    fig.update_layout(height=height, margin=dict(l=50, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.16, x=0,
-                                  font=dict(size=11)))
+    """The training screen's size for any of its charts: a fixed height, a compact legend
+    (kept where the one axis style puts it, under the plot), no x-axis title (the ticks say
+    epochs or dates)."""
+    fig.update_layout(height=height, legend=dict(font=dict(size=11)))
     fig.update_xaxes(title_text=None)
     return fig
