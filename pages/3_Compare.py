@@ -65,10 +65,25 @@ bands = seeds_ui.seed_bands(run)
 actual = pd.Series(run.prepared.values, index=run.prepared.index)
 st.plotly_chart(charts.forecast_chart(actual, ev.extrapolation, ev.free_run, units, bands),
                 key="forecast_chart", width="stretch")
+leaving = charts.off_chart(
+    {f"the {m}'s {what}": frame[m].to_numpy() for what, frame in
+     (("extrapolation", ev.extrapolation), ("free run over the test part", ev.free_run))
+     if frame is not None for m in ("RNN", "MLP")},
+    charts.forecast_range(actual, ev.extrapolation))
+if leaving:
+    st.warning(f"Off the chart (its axis follows the data, not the forecasts): "
+               f"{'; '.join(leaving)}. A forecast that runs away like this feeds its own errors "
+               "back until they explode.")
 
 if ev.horizon is not None and len(ev.horizon):
-    st.plotly_chart(charts.horizon_chart(ev.horizon, units), key="horizon_chart",
+    cap = 2.0 * float(actual.max() - actual.min())  # errors beyond twice the data's range
+    st.plotly_chart(charts.horizon_chart(ev.horizon, units, cap=cap), key="horizon_chart",
                     width="stretch")
+    too_big = [f"{m} ({ev.horizon[m].max():.3g})" for m in ev.horizon.columns
+               if ev.horizon[m].max() > cap]
+    if too_big:
+        st.caption(f"Errors above {cap:.3g} (twice the data's range) leave the chart: "
+                   f"{', '.join(too_big)}.")
 
 st.subheader("Downloads")
 results.downloads(run, ev)

@@ -215,3 +215,32 @@ def test_leakage_on_inside_explains_why_the_blocks_task_has_no_lesson_there():
     at.switch_page("pages/4_Inside.py").run()
     assert not page_errors(at), page_errors(at)
     assert "no test part the scaler could leak from" in texts(at)
+
+
+def test_a_runaway_forecast_leaves_the_chart_instead_of_stretching_its_axis():
+    # x·sin(x), no clipping, 1000 steps past the data: the MLP's extrapolation runs away
+    at = app_test("app.py")
+    for k, v in {"synthetic_kind": "xsinx", "x_start": "0.01", "x_stop": "6.0", "noise": "0.01",
+                 "horizon": "1000", "clip": "0.0", "epochs": "30"}.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/2_Train.py").run()
+    at.button(key="train_btn").click().run()
+    at.switch_page("pages/3_Compare.py").run()
+    assert not page_errors(at), page_errors(at)
+    import json
+
+    run = at.session_state["run"]
+    ev = evaluate(run, lambda x: x * np.sin(x))
+    fig = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+               if "own predictions" in json.dumps(json.loads(c.proto.spec)["layout"]["title"]))
+    lo, hi = fig["layout"]["yaxis"]["range"]
+    data = np.concatenate([run.prepared.values, ev.extrapolation["true"].to_numpy()])
+    span = data.max() - data.min()
+    assert lo == pytest.approx(data.min() - 0.5 * span) and hi == pytest.approx(
+        data.max() + 0.5 * span)  # from the data, not from the forecasts
+    worst = {m: ev.extrapolation[m].abs().max() for m in ("RNN", "MLP")}
+    escaped = [m for m, w in worst.items() if not lo <= w <= hi and not lo <= -w <= hi]
+    assert escaped, worst  # this setting does run away
+    for m in escaped:
+        assert f"the {m}'s extrapolation reaches" in texts(at)

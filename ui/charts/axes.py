@@ -96,3 +96,30 @@ def integer_axis(lo: float, hi: float, values=None) -> dict:
                     minor=NO_MINOR)
     return dict(tickmode="linear", tick0=0, dtick=nice_step(hi - lo), tickformat="d",
                 minor=NO_MINOR)
+
+
+def value_range(*arrays, margin: float = 0.3) -> list[float]:
+    """[lo, hi] of the finite values given, widened by `margin` of their span on each side.
+
+    Charts of forecasts take their y range from the *data* (and the true curve), never from the
+    predictions: a model that runs off to 1e78 is then drawn leaving the chart, instead of
+    squashing the data into a flat line with an axis to 1e78.
+    """
+    values = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
+    values = values[np.isfinite(values)]
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    pad = margin * (hi - lo if hi > lo else max(abs(hi), 1.0))
+    return [lo - pad, hi + pad]
+
+
+def off_chart(curves: dict[str, np.ndarray], y_range) -> list[str]:
+    """Plain words for every curve that leaves the chart's y range, with its extreme value."""
+    out = []
+    for name, values in curves.items():
+        v = np.asarray(values, dtype=np.float64)
+        if not v.size:
+            continue
+        worst = v[np.nanargmax(np.abs(v))] if np.isfinite(v).any() else float("nan")
+        if not np.isfinite(worst) or worst < y_range[0] or worst > y_range[1]:
+            out.append(f"{name} reaches {worst:.3g}")
+    return out

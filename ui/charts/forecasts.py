@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts.axes import integer_axis, shade_parts, styled
+from ui.charts.axes import integer_axis, shade_parts, styled, value_range
 from ui.charts.palette import COLORS, PART_NAME, rgba
 
 ONE_STEP_DASH = {"RNN": None, "MLP": None, "Persistence": "dot"}  # persistence: not a model
@@ -71,7 +71,17 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
         _add_bands(fig, extrapolation.index, bands)
     if len(free_run):
         shade_parts(fig, {"test": (free_run.index[0], history.index[-1])})
+    fig.update_yaxes(range=forecast_range(history, extrapolation))
     return styled(fig, "Forecasts fed with their own predictions", y_title=units)
+
+
+FORECAST_MARGIN = 0.5  # forecasts may wander half the data's range beyond it and stay drawn
+
+
+def forecast_range(history: pd.Series, extrapolation: pd.DataFrame) -> list[float]:
+    """The forecast chart's y range: the data (and the true curve) with a margin."""
+    truth = extrapolation["true"].to_numpy() if "true" in extrapolation else []
+    return value_range(history.to_numpy(), truth, margin=FORECAST_MARGIN)
 
 
 def _add_bands(fig: go.Figure, x, bands: dict[str, np.ndarray]) -> None:
@@ -85,8 +95,11 @@ def _add_bands(fig: go.Figure, x, bands: dict[str, np.ndarray]) -> None:
                         fillcolor=rgba(color, 0.18), name=f"{name} spread over seeds")
 
 
-def horizon_chart(errors: pd.DataFrame, units: str) -> go.Figure:
-    """RMSE of k-steps-ahead free-running forecasts against k, one line per model."""
+def horizon_chart(errors: pd.DataFrame, units: str, cap: float | None = None) -> go.Figure:
+    """RMSE of k-steps-ahead free-running forecasts against k, one line per model.
+
+    cap: the largest error drawn (e.g. twice the data's range); larger ones leave the chart
+    instead of stretching its axis."""
     fig = go.Figure()
     for name in errors.columns:
         fig.add_scatter(x=errors.index, y=errors[name], name=name, mode="lines+markers",
@@ -94,6 +107,9 @@ def horizon_chart(errors: pd.DataFrame, units: str) -> go.Figure:
                         marker=dict(color=COLORS[name]))
     k = list(errors.index)
     fig.update_xaxes(**integer_axis(min(k, default=1), max(k, default=1), k))
+    if cap is not None:
+        top = float(np.nanmax(errors.to_numpy())) if errors.size else cap
+        fig.update_yaxes(range=[0.0, min(top * 1.1, cap)])
     distance = errors.index.name or "steps ahead"
     return styled(fig, f"Error against distance ({distance})", distance,
                   f"RMSE ({units})" if units else "RMSE")

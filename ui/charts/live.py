@@ -7,11 +7,10 @@ into a flat line; `uirevision` keeps a student's zoom across redraws.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts.axes import shade_parts, styled
+from ui.charts.axes import shade_parts, styled, value_range
 from ui.charts.palette import COLORS
 
 CONTEXT = 0.25  # share of the shown span drawn as real history before the first prediction
@@ -27,10 +26,7 @@ def live_ranges(history: pd.Series, view) -> tuple[list, list]:
     shown = [history[(history.index >= x0)].to_numpy()]
     if "true" in view.extrapolation:
         shown.append(view.extrapolation["true"].to_numpy())
-    values = np.concatenate(shown)
-    lo, hi = float(np.min(values)), float(np.max(values))
-    pad = MARGIN * (hi - lo if hi > lo else max(abs(hi), 1.0))
-    return [x0, last], [lo - pad, hi + pad]
+    return [x0, last], value_range(*shown, margin=MARGIN)
 
 
 def live_forecast_chart(history: pd.Series, view, bounds: dict[str, tuple], units: str,
