@@ -244,3 +244,18 @@ def test_a_runaway_forecast_leaves_the_chart_instead_of_stretching_its_axis():
     assert escaped, worst  # this setting does run away
     for m in escaped:
         assert f"the {m}'s extrapolation reaches" in texts(at)
+
+
+def test_every_pages_sidebar_says_when_the_model_belongs_to_other_data():
+    at = app_test("app.py")
+    at.query_params["epochs"] = "2"
+    at.run()
+    at.switch_page("pages/2_Train.py").run()
+    at.button(key="train_btn").click().run()
+    at.switch_page("pages/1_Data.py").run()
+    at.selectbox(key="w_synthetic_kind").set_value("damped").run()
+    for page in ("app.py", "pages/1_Data.py", "pages/5_Sweep.py"):
+        at.switch_page(page).run()
+        assert not page_errors(at), page_errors(at)
+        sidebar = " ".join(str(c.value) for c in at.sidebar.caption)
+        assert "Trained on sin(x); since then the data is different" in sidebar, (page, sidebar)

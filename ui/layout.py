@@ -81,6 +81,10 @@ def status_lines() -> tuple[str, str]:
         loss = f", train loss {h.train_loss[-1]:.3g}" if h is not None and len(h) else ""
         model_line = (f"**Model:** RNN {counted(run.cfg.n_hidden, 'hidden unit')}, "
                       f"{counted(run.epochs_done, 'epoch')}{loss}.")
+        changed = run.differences(None if series is None else series.values, state.cfg())
+        if changed:  # every page says so, not only Train, Compare and Inside
+            model_line += (f" Trained on {run.prepared.data_name or 'other data'}; since then "
+                           f"{'; '.join(changed)}.")
     return data_line, model_line
 
 
