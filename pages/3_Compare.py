@@ -34,7 +34,9 @@ for note in ev.notes:
     st.info(note)
 if len(ev.metrics):
     st.markdown(f"Scored on {ev.metrics_scope}.")
-    st.dataframe(ev.metrics.style.format("{:.4g}").highlight_min(axis=0, color="#d3f9d8"),
+    # a see-through green and bold text: readable in the light and the dark theme
+    best = "background-color: rgba(0, 158, 115, 0.25); font-weight: bold"
+    st.dataframe(ev.metrics.style.format("{:.4g}").highlight_min(axis=0, props=best),
                  key="metrics_table")
     caption = ("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero "
                "skipped)")
