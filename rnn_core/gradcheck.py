@@ -4,7 +4,9 @@
 
 The difference quotient only needs the loss, so it is an independent witness for the hand-derived
 gradients. With eps = 1e-6 a correct backward agrees to about 1e-9 relative error; a bug
-usually shows as an error of 1e-2 or more.
+usually shows as an error of 1e-2 or more. A float32 model is checked through a float64 copy
+with the same parameters: in float32 a step of 1e-6 is below the resolution of the weights, and
+the formulas being checked do not depend on the dtype.
 """
 import numpy as np
 
@@ -45,11 +47,23 @@ def _loss_function(model, X, Y, h0=None, bptt_steps=None):
     return truncated_loss
 
 
+def float64_model(model):
+    """`model` itself if it computes in float64, else a float64 copy of it."""
+    if np.dtype(getattr(model, "dtype", np.float64)) == np.float64:
+        return model
+    spec = {k: v for k, v in model.config.items() if k != "kind"} | {"dtype": "float64"}
+    twin = type(model)(**spec)
+    np.copyto(twin.params.flat, model.params.flat)
+    return twin
+
+
 def numerical_gradients(model, X, Y, *, eps=1e-6, h0=None, bptt_steps=None):
     """dict name -> array of centred differences of the loss, same shapes as model.params.
 
-    Perturbs each entry of model.params in place and puts it back exactly.
+    Perturbs each entry of model.params in place and puts it back exactly (a float32 model:
+    of its float64 copy, see float64_model).
     """
+    model = float64_model(model)
     extra = {k: v for k, v in (("h0", h0), ("bptt_steps", bptt_steps)) if v is not None}
     loss = _loss_function(model, X, Y, **extra)
     grads = {}
@@ -73,6 +87,7 @@ def check_gradients(model, X, Y, *, eps=1e-6, **kw):
     X, Y as for model.loss_and_grads; extra keywords (h0, bptt_steps) go to both sides.
     Cost: two forward passes per parameter entry, so keep the model and data small.
     """
+    model = float64_model(model)
     _, analytic = model.loss_and_grads(X, Y, **kw)
     numeric = numerical_gradients(model, X, Y, eps=eps, **kw)
     return {name: rel_error(analytic[name], numeric[name]) for name in analytic}

@@ -10,7 +10,7 @@ the app treat both alike. Unlike the RNN its input size is tied to the window le
 import numpy as np
 
 from .activations import relu_, relu_grad
-from .parameters import ParameterDict
+from .parameters import FlatParams, ParameterDict, carve
 from .rnn import finite_array, glorot_uniform, positive_int
 
 
@@ -30,14 +30,16 @@ class MLP(ParameterDict):
         self.n_hidden = tuple(positive_int("n_hidden (hidden units)", h) for h in sizes)
         self.n_out = positive_int("n_out (outputs)", n_out)
         self.seed = int(seed)
+        self.dtype = np.dtype(np.float64)
+        self._work = {}
         rng = np.random.default_rng(self.seed)
-        self._params, fan_in = {}, self.n_in
+        self._params, fan_in = self._new_params(), self.n_in
         for k, h in enumerate(self.n_hidden, start=1):
-            self._params[f"W{k}"] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(h, fan_in))
-            self._params[f"b{k}"] = np.zeros(h)
+            self._params[f"W{k}"][...] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(h, fan_in))
+            self._params[f"b{k}"][...] = 0.0
             fan_in = h
-        self._params["W_out"] = glorot_uniform(rng, self.n_out, fan_in)
-        self._params["b_out"] = np.zeros(self.n_out)
+        self._params["W_out"][...] = glorot_uniform(rng, self.n_out, fan_in)
+        self._params["b_out"][...] = 0.0
 
     @property
     def config(self):
@@ -45,6 +47,21 @@ class MLP(ParameterDict):
         hidden = self.n_hidden[0] if len(self.n_hidden) == 1 else list(self.n_hidden)
         return {"kind": "mlp", "n_in": self.n_in, "n_hidden": hidden,
                 "n_out": self.n_out, "seed": self.seed}
+
+    def _shapes(self):
+        """name -> shape, in the order the parameters sit in the flat buffer."""
+        shapes, fan_in = {}, self.n_in
+        for k, h in enumerate(self.n_hidden, start=1):
+            shapes[f"W{k}"], shapes[f"b{k}"], fan_in = (h, fan_in), (h,), h
+        shapes["W_out"], shapes["b_out"] = (self.n_out, fan_in), (self.n_out,)
+        return shapes
+
+    def _n_flat(self):
+        return sum(int(np.prod(s)) for s in self._shapes().values())
+
+    def _views(self, flat):
+        shapes = self._shapes()
+        return FlatParams(flat, dict(zip(shapes, carve(flat, shapes.values()))))
 
     def _check_X(self, X):
         """X (N, T, I) or (N, T*I) -> (N, n_in) float64."""
@@ -72,30 +89,40 @@ class MLP(ParameterDict):
         zs.append(zs[-1] @ self._params["W_out"].T + self._params["b_out"])
         return zs
 
-    def _loss_and_grads(self, Z, Y):
+    def _loss_and_grads(self, Z, Y, grads=None):
+        """(loss, grads); the gradients are written into `grads` (a FlatParams of this
+        model's layout, e.g. reused batch after batch) or into a new one."""
         zs = self._forward(Z)
         E = zs[-1] - Y
         loss = float(np.mean(E * E))                       # MSE over all target elements
         dy = 2.0 * E / E.size                               # dL/dy          (N, O)
-        grads = {"W_out": dy.T @ zs[-2], "b_out": dy.sum(axis=0)}
+        g = self._new_params() if grads is None else grads
+        np.dot(dy.T, zs[-2], out=g["W_out"])                # sum_n dy z_last^T
+        dy.sum(axis=0, out=g["b_out"])
         dz = dy @ self._params["W_out"]                     # dL/dz_last = W_out^T dL/dy
         for k in range(len(self.n_hidden), 0, -1):
             da = dz * relu_grad(zs[k])                      # dL/da_k = dL/dz_k * relu'(a_k)
-            grads[f"W{k}"] = da.T @ zs[k - 1]               # sum_n da z_{k-1}^T
-            grads[f"b{k}"] = da.sum(axis=0)
-            dz = da @ self._params[f"W{k}"]                 # dL/dz_{k-1} = W_k^T dL/da_k
-        return loss, {name: grads[name] for name in self._params}
+            np.dot(da.T, zs[k - 1], out=g[f"W{k}"])         # sum_n da z_{k-1}^T
+            da.sum(axis=0, out=g[f"b{k}"])
+            if k > 1:
+                dz = da @ self._params[f"W{k}"]             # dL/dz_{k-1} = W_k^T dL/da_k
+        return loss, g
 
     def _check_data(self, X, Y):
         """Validated (flattened X, Y) for the trainer, which then calls _grads on mini-batches."""
         Z = self._check_X(X)
         return Z, self._check_Y(Y, Z.shape[0])
 
-    def _grads(self, Z, Y, bptt_steps=None):
+    def _batch_grads(self, Z, Y, idx, bptt_steps=None):
+        """(loss, grads) of the windows idx of checked data; the grads buffer is reused, so
+        they are valid until the next call."""
         if bptt_steps is not None:
             raise ValueError("bptt_steps applies to recurrent models only; leave it empty "
                              "for the MLP.")
-        return self._loss_and_grads(Z, Y)
+        grads = self._work.get("grads")
+        if grads is None:
+            grads = self._work["grads"] = self._new_params(np.zeros)
+        return self._loss_and_grads(Z[idx], Y[idx], grads)
 
     def loss_and_grads(self, X, Y):
         """X (N, T, I) or (N, n_in), Y (N, O) -> (MSE loss, grads with the params' keys)."""

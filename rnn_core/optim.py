@@ -1,8 +1,23 @@
 """Optimizers that step a dict of parameter arrays in place, and global-norm clipping.
 
 Formulas follow torch.optim with its default settings (no weight decay, no Nesterov).
+When the parameters and the gradients are views into one flat buffer each (a model's
+`params` and the gradients it returns, see parameters.py), every update below runs once on
+that buffer instead of once per name: the same arithmetic in a dozen NumPy calls. Moments
+(velocity, m, v) have the parameters' dtype, so a float32 model stays float32.
 """
+import math
+
 import numpy as np
+
+
+def arrays(params, grads):
+    """[(name, p, g), ...] to update: one (None, params.flat, grads.flat) when both dicts view
+    one buffer each (the same layout: a model's params and its gradients), else one per name."""
+    p, g = getattr(params, "flat", None), getattr(grads, "flat", None)
+    if p is not None and g is not None and p.shape == g.shape:
+        return [(None, p, g)]
+    return [(name, p, grads[name]) for name, p in params.items()]
 
 
 def check_lr(lr):
@@ -20,8 +35,8 @@ class SGD:
         self.lr = check_lr(lr)
 
     def step(self, params, grads):
-        for name, p in params.items():
-            p -= self.lr * grads[name]
+        for _, p, g in arrays(params, grads):
+            p -= self.lr * g
 
 
 class Momentum:
@@ -35,13 +50,13 @@ class Momentum:
         self.velocity = {}
 
     def step(self, params, grads):
-        for name, p in params.items():
+        for name, p, g in arrays(params, grads):
             v = self.velocity.get(name)
             if v is None:                       # torch starts the buffer at the first gradient
-                v = self.velocity[name] = grads[name].copy()
+                v = self.velocity[name] = g.copy()
             else:
                 v *= self.momentum
-                v += grads[name]
+                v += g
             p -= self.lr * v
 
 
@@ -62,21 +77,29 @@ class Adam:
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
         self.m, self.v = {}, {}
+        self._work = {}                                  # scratch arrays per buffer
 
     def step(self, params, grads):
         self.t += 1
         c1 = 1.0 - self.beta1 ** self.t                  # bias corrections: m and v start at 0
         c2 = 1.0 - self.beta2 ** self.t
-        for name, p in params.items():
-            g = grads[name]
+        for name, p, g in arrays(params, grads):
             if name not in self.m:
                 self.m[name], self.v[name] = np.zeros_like(p), np.zeros_like(p)
+                self._work[name] = np.empty_like(p), np.empty_like(p)
             m, v = self.m[name], self.v[name]
+            s, d = self._work[name]          # the products go into s and d: no temporaries
             m *= self.beta1
-            m += (1.0 - self.beta1) * g
+            m += np.multiply(g, 1.0 - self.beta1, out=s)         # m = b1 m + (1 - b1) g
             v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            p -= (self.lr / c1) * m / (np.sqrt(v) / np.sqrt(c2) + self.eps)
+            np.multiply(g, 1.0 - self.beta2, out=s)
+            v += np.multiply(s, g, out=s)                        # v = b2 v + (1 - b2) g^2
+            np.multiply(m, self.lr / c1, out=s)                  # lr m_hat
+            np.sqrt(v, out=d)
+            d /= math.sqrt(c2)               # a Python float: float32 arrays stay float32
+            d += self.eps                                        # sqrt(v_hat) + eps
+            s /= d
+            p -= s
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
@@ -92,6 +115,9 @@ def make_optimizer(name, lr):
 
 def global_norm(grads):
     """sqrt of the sum of every squared gradient entry, over all parameters."""
+    flat = getattr(grads, "flat", None)
+    if flat is not None:
+        return math.sqrt(float(np.vdot(flat, flat)))
     return float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
 
 
@@ -107,6 +133,7 @@ def clip_grad_norm(grads, max_norm):
     norm = global_norm(grads)
     if norm > max_norm:
         scale = max_norm / norm
-        for g in grads.values():
+        flat = getattr(grads, "flat", None)
+        for g in [flat] if flat is not None else grads.values():
             g *= scale
     return norm

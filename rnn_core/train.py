@@ -6,6 +6,7 @@ watches for divergence (see `_Guard`): a run whose loss explodes ends in `Traini
 with the model put back to the end of its last sane epoch.
 """
 import copy
+import math
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -116,7 +117,7 @@ class _Guard:
     def __init__(self, model, optimizer, clip, history, measure_start):
         self.model, self.optimizer, self.clip, self.history = model, optimizer, clip, history
         self._measure_start = measure_start
-        self.backup = {name: p.copy() for name, p in model.params.items()}
+        self.backup = model.params.flat.copy()     # every parameter: one flat buffer
         self.opt_state = None
         self.reference = None
 
@@ -131,17 +132,16 @@ class _Guard:
                 h.start_loss = loss if np.isfinite(loss) else None
         if h.start_loss is not None:
             self.reference = max(h.start_loss, MIN_REFERENCE)
-        for name, p in self.model.params.items():
-            np.copyto(self.backup[name], p)
+        np.copyto(self.backup, self.model.params.flat)
         self.opt_state = copy.deepcopy(vars(self.optimizer))
 
     def update(self, epoch, loss, grads):
         """Clip, check this mini-batch, step; returns the gradient norm before clipping."""
         norm = global_norm(grads) if self.clip is None else clip_grad_norm(grads, self.clip)
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             self.fail(epoch, loss, f"the {self.name}'s loss became "
                       f"{'NaN (not a number)' if np.isnan(loss) else 'infinite'}")
-        if not np.isfinite(norm):
+        if not math.isfinite(norm):
             self.fail(epoch, loss, f"the {self.name}'s loss was still {_num(loss)}, but its "
                       "gradient overflowed to infinity")
         if self._too_big(loss, BATCH_FACTOR):
@@ -155,7 +155,7 @@ class _Guard:
             self.fail(epoch, loss, f"the {self.name}'s training loss became {loss}")
         if self._too_big(loss, EPOCH_FACTOR):
             self.fail(epoch, loss, self._rose("training loss", loss, EPOCH_FACTOR))
-        if not all(np.isfinite(p).all() for p in self.model.params.values()):
+        if not np.isfinite(self.model.params.flat).all():
             self.fail(epoch, loss, f"the {self.name}'s parameters overflowed to infinity")
         if val_loss is not None and not np.isfinite(val_loss):
             self.fail(epoch, val_loss, f"the {self.name}'s validation loss became {val_loss}")
@@ -178,8 +178,7 @@ class _Guard:
                 f"({_times(loss / start)} its starting value)")
 
     def fail(self, epoch, loss, what):
-        for name, p in self.model.params.items():
-            p[...] = self.backup[name]
+        np.copyto(self.model.params.flat, self.backup)
         if self.opt_state is not None:
             state = vars(self.optimizer)
             state.clear()
@@ -204,13 +203,21 @@ class _Guard:
             f"Training diverged in epoch {epoch + 1}: {what}. {back} {advice}")
 
 
+# _mean_loss runs the model on chunks of this many time steps (windows x steps per window), or
+# of one mini-batch if that is larger: a few MB of work arrays however long the data, and few
+# enough calls that measuring the starting loss of a per-sample run (batch 1) stays cheap.
+LOSS_CHUNK_STEPS = 4096
+
+
 def _mean_loss(model, X, Y, batch_size):
-    """The model's loss on all of (X, Y), in chunks of batch_size windows (the memory training
-    uses), weighted by chunk size."""
+    """The model's loss on all of (X, Y), in chunks of at least batch_size windows (see
+    LOSS_CHUNK_STEPS), weighted by chunk size."""
+    steps = X.shape[1]                  # time steps (RNN) or inputs (MLP) per window
+    chunk = max(batch_size, LOSS_CHUNK_STEPS // steps)
     losses, sizes = [], []
-    for b in range(0, X.shape[0], batch_size):
-        losses.append(model.loss(X[b:b + batch_size], Y[b:b + batch_size]))
-        sizes.append(min(batch_size, X.shape[0] - b))
+    for b in range(0, X.shape[0], chunk):
+        losses.append(model.loss(X[b:b + chunk], Y[b:b + chunk]))
+        sizes.append(min(chunk, X.shape[0] - b))
     return np.average(losses, weights=sizes)
 
 
@@ -218,7 +225,7 @@ def _end_epoch(history, epoch, train_loss, norms, val_loss, t0, on_epoch):
     """Append one epoch to the history; returns False if the caller asked to stop."""
     history.train_loss.append(train_loss)
     history.val_loss.append(val_loss)
-    history.grad_norm.append(float(np.mean(norms)))
+    history.grad_norm.append(sum(norms) / len(norms))
     history.seconds.append(time.perf_counter() - t0)
     if on_epoch is not None and on_epoch(epoch, history) is False:
         history.stopped = True
@@ -260,14 +267,14 @@ def fit(model, X, Y, *, epochs, batch_size, optimizer, clip=None, shuffle=True, 
         guard.start_epoch()
         order = np.random.default_rng([seed, epoch]).permutation(N) if shuffle else np.arange(N)
         losses, norms, sizes = [], [], []
-        for b in range(0, N, batch_size):
-            idx = order[b:b + batch_size]
-            with np.errstate(over="ignore", invalid="ignore"):   # divergence is checked below
-                loss, grads = model._grads(X[idx], Y[idx], bptt_steps)
-            norms.append(guard.update(epoch, loss, grads))
-            losses.append(loss)
-            sizes.append(len(idx))
-        train_loss = float(np.average(losses, weights=sizes))
+        with np.errstate(over="ignore", invalid="ignore"):       # divergence is checked below
+            for b in range(0, N, batch_size):
+                idx = order[b:b + batch_size]
+                loss, grads = model._batch_grads(X, Y, idx, bptt_steps)
+                norms.append(guard.update(epoch, loss, grads))
+                losses.append(loss)
+                sizes.append(len(idx))
+        train_loss = float(np.dot(losses, sizes)) / N           # weighted by batch size
         if X_val is None:
             val = np.nan
         else:
@@ -292,8 +299,8 @@ def fit_tbptt(model, x_seq, y_seq, *, k1, k2, epochs, optimizer, clip=None, on_e
     history = _check_common(epochs, optimizer, clip, on_epoch, history)
     if not isinstance(model, RNN):
         raise ValueError("fit_tbptt trains a recurrent model (RNN); use fit for the MLP.")
-    x_seq = finite_array("x_seq", x_seq, (2,))
-    y_seq = finite_array("y_seq", y_seq, (2,))
+    x_seq = finite_array("x_seq", x_seq, (2,), model.dtype)
+    y_seq = finite_array("y_seq", y_seq, (2,), model.dtype)
     k1, k2 = positive_int("k1", k1), positive_int("k2", k2)
     T = x_seq.shape[0]
     if x_seq.shape[1] != model.n_in or y_seq.shape != (T, model.n_out):
@@ -317,7 +324,7 @@ def fit_tbptt(model, x_seq, y_seq, *, k1, k2, epochs, optimizer, clip=None, on_e
             Xw = x_seq[None, s:s + k2]                           # (1, k2, I)
             Yw = y_seq[None, s + k2 - k1:s + k2]                 # (1, k1, O): newest k1 targets
             with np.errstate(over="ignore", invalid="ignore"):   # divergence is checked below
-                loss, grads, states, _ = model._loss_and_grads(Xw, Yw, h)
+                loss, grads, states, _ = model._loss_and_grads(Xw, Yw, h, reuse=True)
             h = np.stack([Hs[k1 - 1] for Hs in states])          # carried: state at s + k1 - 1
             norms.append(guard.update(epoch, loss, grads))
             losses.append(loss)

@@ -102,3 +102,41 @@ def test_unknown_optimizer_and_bad_clip_raise():
         make_optimizer("rmsprop", 0.1)
     with pytest.raises(ValueError, match="positive"):
         clip_grad_norm({"w": np.ones(2)}, 0.0)
+
+
+def flat_params_and_grads():
+    """The same numbers as params_and_grads, as views of one flat buffer each."""
+    from rnn_core.parameters import FlatParams, carve
+    params, grads = params_and_grads()
+    out = []
+    for d in (params, grads):
+        flat = np.concatenate([v.ravel() for v in d.values()])
+        out.append(FlatParams(flat, dict(zip(d, carve(flat, [v.shape for v in d.values()])))))
+    return out
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_one_update_on_the_flat_buffer_equals_the_update_name_by_name(name):
+    params, _ = params_and_grads()
+    fparams, _ = flat_params_and_grads()
+    opt, fopt = make_optimizer(name, 0.05), make_optimizer(name, 0.05)
+    rng = np.random.default_rng(2)
+    for _ in range(4):
+        grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+        fgrads = flat_params_and_grads()[1]
+        for k in grads:
+            fgrads[k][...] = grads[k]
+        opt.step(params, grads)
+        fopt.step(fparams, fgrads)
+    for k in params:
+        np.testing.assert_array_equal(fparams[k], params[k])   # bit for bit
+    if name == "adam":
+        assert list(fopt.m) == [None]                          # one moment buffer, not one per name
+
+
+def test_clipping_the_flat_buffer_clips_every_view():
+    _, grads = params_and_grads()
+    _, fgrads = flat_params_and_grads()
+    assert clip_grad_norm(fgrads, 0.5) == pytest.approx(clip_grad_norm(grads, 0.5), rel=1e-14)
+    for k in grads:
+        np.testing.assert_allclose(fgrads[k], grads[k], rtol=1e-14)

@@ -226,3 +226,47 @@ def test_bad_data_raises_plain_value_error():
         model.loss_and_grads(X, Y, bptt_steps=0)
     with pytest.raises(ValueError, match="positive"):
         set_spectral_radius(model, -1.0)
+
+
+def test_parameters_are_contiguous_views_of_one_flat_buffer():
+    model = RNN(3, 4, 2, n_layers=2, seed=14)
+    flat = model.params.flat
+    assert flat.shape == (model.n_params,) and flat.dtype == np.float64
+    for name, p in model.params.items():
+        assert p.flags.c_contiguous and np.shares_memory(p, flat), name
+        assert np.shares_memory(p.reshape(-1), p)             # reshape(-1) is a view
+    model.params["W_hh_1"][0, 1] = 7.0
+    assert 7.0 in flat
+    flat[...] = 0.0
+    assert not model.params["W_xh"].any()
+
+
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_copies_keep_their_own_flat_buffer_and_views(how):
+    import copy
+    import pickle
+    model = RNN(2, 3, 1, n_layers=2, seed=15)
+    model.loss_and_grads(rand(2, 4, 2), rand(2, 1))          # leaves work arrays on no one
+    twin = {"copy": model.copy, "deepcopy": lambda: copy.deepcopy(model),
+            "pickle": lambda: pickle.loads(pickle.dumps(model))}[how]()
+    assert twin.config == model.config
+    for name, p in twin.params.items():
+        assert np.shares_memory(p, twin.params.flat) and not np.shares_memory(p, model.params.flat)
+        np.testing.assert_array_equal(p, model.params[name])
+    twin.params.flat[...] += 1.0
+    assert not np.array_equal(twin.params["W_hy"], model.params["W_hy"])
+    X, Y = rand(2, 4, 2), rand(2, 1, seed=1)
+    np.testing.assert_array_equal(twin.copy().loss_and_grads(X, Y)[1]["W_hh"],
+                                  twin.loss_and_grads(X, Y)[1]["W_hh"])
+
+
+def test_gradients_are_fresh_arrays_in_the_parameters_layout():
+    model = RNN(2, 3, 1, seed=16)
+    X, Y = rand(2, 4, 2), rand(2, 1)
+    _, first = model.loss_and_grads(X, Y)
+    kept = {k: v.copy() for k, v in first.items()}
+    model.loss_and_grads(2 * X, Y)                            # a second call overwrites nothing
+    for name, g in first.items():
+        np.testing.assert_array_equal(g, kept[name])
+        assert g.shape == model.params[name].shape and g.flags.c_contiguous
+    assert first.flat.shape == model.params.flat.shape

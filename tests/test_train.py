@@ -215,3 +215,34 @@ def test_fit_tbptt_bad_arguments():
         fit_tbptt(RNN(6, 4, 6), xs, ys[:-1], k1=1, k2=5, epochs=1, optimizer=opt)
     with pytest.raises(ValueError, match="RNN"):
         fit_tbptt(MLP(6, 4, 6), xs, ys, k1=1, k2=5, epochs=1, optimizer=opt)
+
+
+def test_the_trainers_reused_work_arrays_give_the_gradients_of_fresh_ones():
+    # shapes in turn, as fit and fit_tbptt meet them: full batches, a smaller last batch,
+    # many-to-many, truncation, a carried state, then the first shape again
+    from rnn_core.gradcheck import rel_error
+    rng = np.random.default_rng(0)
+    model = RNN(2, 5, 3, n_layers=2, seed=9)
+    X, Y = rng.standard_normal((8, 6, 2)), rng.standard_normal((8, 6, 3))
+    h0 = rng.standard_normal((2, 4, 5))
+    calls = [(np.arange(4), Y[:, -1], None, None), (np.arange(4, 7), Y[:, -1], None, None),
+             (np.arange(4), Y, None, None), (np.arange(4), Y, 2, None),
+             (np.arange(4), Y[:, -1], 3, None), (np.arange(4), Y[:, 4:], None, h0),
+             (np.arange(4), Y[:, 4:], None, None), (np.arange(4), Y[:, -1], None, None)]
+    for idx, target, k, h in calls:
+        if h is None:
+            loss, grads = model._batch_grads(X, target, idx, k)
+        else:
+            loss, grads, _, _ = model._loss_and_grads(X[idx], target[idx], h, k, reuse=True)
+        ref_loss, ref, _, _ = model._loss_and_grads(X[idx], target[idx], h, k)   # fresh arrays
+        assert loss == pytest.approx(ref_loss, rel=1e-14)
+        for name in ref:
+            assert rel_error(grads[name], ref[name]) < 1e-14, name
+
+
+def test_the_starting_loss_is_the_loss_on_all_the_training_windows():
+    X, Y = xsinx_windows()
+    model = RNN(1, 8, 1, seed=10)
+    expected = model.loss(X, Y)
+    history = fit(model, X, Y, epochs=1, batch_size=1, optimizer=SGD(1e-3))
+    assert history.start_loss == pytest.approx(expected, rel=1e-12)
