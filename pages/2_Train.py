@@ -4,6 +4,7 @@ the model's forecast, redrawn live while the RNN learns."""
 import streamlit as st
 
 from rnn_core.tasks import get_task
+from rnn_core.words import counted
 from ui import controls, layout, model_upload, results, state, training
 
 layout.page_setup("Train", ":material/model_training:")
@@ -29,9 +30,12 @@ prepared, why = training.prepared_or_message()
 if prepared is None:
     st.error(f"These settings cannot be trained yet: {why}")
 else:
-    st.caption(f"{task.reading(prepared.cfg)} {prepared.task.n_train_windows(prepared)} "
-               f"training {prepared.task.unit_name} · RNN {prepared.cfg.n_hidden} hidden "
-               f"units · MLP {prepared.cfg.mlp_hidden} hidden units.")
+    unit = prepared.task.unit_name  # a plural ("windows", "blocks")
+    n_train = counted(prepared.task.n_train_windows(prepared),
+                      f"training {unit.removesuffix('s')}", f"training {unit}")
+    st.caption(f"{task.reading(prepared.cfg)} {n_train} · RNN "
+               f"{counted(prepared.cfg.n_hidden, 'hidden unit')} · MLP "
+               f"{counted(prepared.cfg.mlp_hidden, 'hidden unit')}.")
 
 with st.expander("More settings", expanded=False):
     st.markdown("**Problem**")
@@ -51,7 +55,7 @@ with st.expander("Load a trained model (.npz), or bring back the previous one"):
     state.show_flash(notice)
     previous = state.previous_run()
     if previous is not None:
-        st.button(f"Bring back the previous model ({training.epochs_text(previous.epochs_done)}"
+        st.button(f"Bring back the previous model ({counted(previous.epochs_done, 'epoch')}"
                   f" on {previous.prepared.data_name or 'its data'})", key="swap_btn",
                   on_click=training.on_swap, disabled=bool(st.session_state.get(
                       training.TRAINING)),
@@ -67,7 +71,7 @@ elif run is not None and run.epochs_done:
         if run.diverged:  # the loss exploded: never a success, whatever was kept
             st.error(run.diverged)
         elif run is st.session_state.get(training.FALLBACK):  # a new run exploded in epoch 1
-            st.info(f"Your previous model is shown: {training.epochs_text(run.epochs_done)}. "
+            st.info(f"Your previous model is shown: {counted(run.epochs_done, 'epoch')}. "
                     "The new run diverged (see the message above).")
         else:
             kind, text = training.verdict(run)

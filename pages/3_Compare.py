@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from rnn_core.words import counted
 from ui import charts, layout, results, seeds_ui, state
 
 layout.page_setup("Compare", ":material/compare_arrows:")
@@ -19,7 +20,7 @@ results.mismatch_notice(run)
 ev = results.evaluation(run)
 units = run.prepared.units
 bounds = run.prepared.bounds()
-st.caption(f"Models trained for {run.epochs_done} epochs"
+st.caption(f"Models trained for {counted(run.epochs_done, 'epoch')}"
            f"{' (stopped early)' if run.stopped else ''}. All errors are in the data's units.")
 if run.diverged:
     st.error(f"This run diverged, so what follows is its last sane epoch: {run.diverged}")
@@ -57,11 +58,12 @@ results.range_notes(run.prepared)
 st.subheader("Free-running forecasts")
 if ev.free_run is not None:
     st.markdown("Here each model is fed its **own** predictions: from the start of the test "
-                f"part, and {run.cfg.horizon} steps past the end of the data. Small errors "
-                "compound, so the gap widens with distance.")
+                f"part, and {counted(run.cfg.horizon, 'step')} past the end of the data. Small "
+                "errors compound, so the gap widens with distance.")
 else:
-    st.markdown(f"From its last hidden state the RNN is given the next {run.cfg.horizon} "
-                "steps' inputs past the end of the data, and its outputs are compared with the "
+    steps = counted(run.cfg.horizon, "step's", "steps'")
+    st.markdown(f"From its last hidden state the RNN is given the next {steps} "
+                "inputs past the end of the data, and its outputs are compared with the "
                 "true curve; the gap usually widens with distance.")
 bands = seeds_ui.seed_bands(run)
 actual = pd.Series(run.prepared.values, index=run.prepared.index)

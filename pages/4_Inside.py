@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from rnn_core.words import counted
 from ui import inside_checks_ui, inside_run, inside_tabs, layout, results, state
 
 layout.page_setup("Inside the RNN", ":material/biotech:")
@@ -16,12 +17,12 @@ if run is None:
 if run is st.session_state.get(state.RUN):
     results.mismatch_notice(run)
 if run.epochs_done:
-    st.caption(f"Your model: {run.cfg.n_hidden} hidden units, {run.cfg.activation}, window "
-               f"{run.cfg.window}, trained {run.epochs_done} epochs. Views compare it with the "
-               "same network at initialisation.")
+    st.caption(f"Your model: {counted(run.cfg.n_hidden, 'hidden unit')}, {run.cfg.activation}, "
+               f"window {run.cfg.window}, trained {counted(run.epochs_done, 'epoch')}. Views "
+               "compare it with the same network at initialisation.")
 else:
     st.caption(f"No trained model yet: the views show an RNN with your settings "
-               f"({run.cfg.n_hidden} hidden units, window {run.cfg.window}) at "
+               f"({counted(run.cfg.n_hidden, 'hidden unit')}, window {run.cfg.window}) at "
                "initialisation, on your data.")
     inside_run.quick_train_button()
 

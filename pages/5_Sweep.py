@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from rnn_core.words import counted
 from ui import data, layout, sweep_ui
 
 layout.page_setup("Sweep", ":material/grid_view:")
@@ -38,6 +39,6 @@ if sweep_ui.running():
 rows = st.session_state.get(sweep_ui.ROWS)
 if rows:
     done, total = len(rows), st.session_state.get(sweep_ui.TOTAL, len(rows))
-    progress_slot.progress(done / max(total, 1), text=f"{done} of {total} runs finished")
+    progress_slot.progress(done / max(total, 1), text=f"{done} of {counted(total, 'run')} finished")
     sweep_ui.results(rows)
 layout.finish_page()

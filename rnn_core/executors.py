@@ -18,6 +18,8 @@ import threading
 from collections import deque
 from concurrent.futures import Executor
 
+from rnn_core.words import counted
+
 ADDRESS_ENV = "RNNLAB_DASK_ADDRESS"
 IDLE_TIMEOUT = 300  # seconds an idle loky worker waits before exiting (a restart costs ~1 s)
 CONNECT_TIMEOUT = 10  # seconds to wait for a Dask scheduler to answer
@@ -56,7 +58,7 @@ class Engine:
     def describe(self) -> str:
         """One line for the page, e.g. 'dask at tcp://127.0.0.1:8786, 4 workers'."""
         where = f" at {self.address}" if self.address else " on this machine"
-        return f"{self.name}{where}, {self.n_workers} worker{'s' * (self.n_workers != 1)}"
+        return f"{self.name}{where}, {counted(self.n_workers, 'worker')}"
 
     def close(self) -> None:
         """Release the workers (loky) or the connection to the scheduler (Dask)."""

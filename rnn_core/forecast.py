@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_core.windows import make_windows
+from rnn_core.words import counted
 
 
 def _series(values) -> np.ndarray:
@@ -77,7 +78,7 @@ def persistence_forecast(values, target_idx, horizon: int = 1) -> np.ndarray:
     idx = np.asarray(target_idx)
     horizon = _count(horizon, "The horizon", 1)
     if idx.size and (idx.min() - horizon < 0 or idx.max() >= len(arr)):
-        raise ValueError(f"Persistence {horizon} step(s) ahead needs targets in "
+        raise ValueError(f"Persistence {counted(horizon, 'step')} ahead needs targets in "
                          f"[{horizon}, {len(arr)}); got positions {idx.min()}..{idx.max()}")
     return arr[idx - horizon]
 
@@ -170,7 +171,7 @@ def teacher_forcing_vs_free_running(model, values, origin: int, n_steps: int,
     origin, n_steps = _count(origin, "The origin", window), _count(n_steps, "n_steps", 1)
     if origin + n_steps > len(arr):
         raise ValueError(f"A {n_steps}-step comparison from position {origin} needs "
-                         f"{origin + n_steps} points; the series has {len(arr)}")
+                         f"{counted(origin + n_steps, 'point')}; the series has {len(arr)}")
     w = make_windows(arr, window, start=origin, stop=origin + n_steps)
     teacher = model.predict(w.X)  # (S, D): every window holds true values only
     free = recursive_forecast(model, arr[origin - window:origin], n_steps)  # (S, D)

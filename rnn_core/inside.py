@@ -24,6 +24,7 @@ from rnn_core.forecast import horizon_errors, teacher_forcing_vs_free_running
 from rnn_core.optim import global_norm
 from rnn_core.rnn import RNN, layer_names, rnn_step, spectral_radius
 from rnn_core.windows import Windows
+from rnn_core.words import counted
 
 # Seed 003's worked step, in its own row-vector layout: a = [h1, h2, x] @ STACKED + b1.
 WORKED_EXAMPLE = {
@@ -60,7 +61,7 @@ class StepStages:
 def _vector(name: str, value, size: int | None = None) -> np.ndarray:
     v = np.asarray(value, dtype=np.float64)
     if v.ndim != 1 or (size is not None and v.size != size) or not np.isfinite(v).all():
-        want = f"{size} numbers" if size is not None else "a list of numbers"
+        want = counted(size, "number") if size is not None else "a list of numbers"
         raise ValueError(f"{name} must be {want} with no blanks, got {np.asarray(value).tolist()}.")
     return v
 
@@ -74,7 +75,8 @@ def params_from_stacked(stacked, b_h, V, b_y, n_in: int) -> dict:
     """
     S = np.asarray(stacked, dtype=np.float64)
     if S.ndim != 2 or S.shape[0] != S.shape[1] + n_in or not np.isfinite(S).all():
-        raise ValueError(f"The stacked weights must have {n_in} more rows than columns (one "
+        raise ValueError(f"The stacked weights must have {counted(n_in, 'more row')} "
+                         "than columns (one "
                          f"row per hidden unit, then one per input), all filled; got shape "
                          f"{S.shape}.")
     H = S.shape[1]

@@ -16,6 +16,7 @@ from rnn_core.experiment import Prepared, Run, prepare
 from rnn_core.gradcheck import rel_error
 from rnn_core.inside import last_step_targets, part_windows
 from rnn_core.scaling import MinMaxScaler
+from rnn_core.words import counted
 
 GRADCHECK_OK = 1e-5  # a correct backward agrees with centred differences far below this
 FLAT_RATIO = 0.1  # predictions varying less than a tenth as much as the targets: a flat line
@@ -189,7 +190,7 @@ def _advice(flat, epochs, saturated, dead, grad_ratio, cfg) -> list[str]:
         tips.append(f"The learning rate {cfg.lr:g} is small for {cfg.optimizer}: the weights "
                     "hardly move. Train longer or try a 10× larger rate.")
     if 0 < epochs < 10:
-        tips.append(f"Only {epochs} epochs so far: train longer.")
+        tips.append(f"Only {counted(epochs, 'epoch')} so far: train longer.")
     if flat and not tips:
         tips.append("Nothing in the weights stands out: try more epochs, more hidden units, "
                     "or check that the series is not nearly constant in this part.")
@@ -207,9 +208,9 @@ def rnn_vs_mlp(run: Run, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
         "RNN": {"parameters": run.rnn.n_params,
                 "weights": ", ".join(f"{k} {'×'.join(map(str, v.shape))}"
                                      for k, v in run.rnn.params.items()),
-                "reads": f"one step at a time ({step_in} number{'s' * (step_in != 1)} per "
-                         f"step, {T} steps), "
-                         f"carrying a memory h of {cfg.n_hidden} numbers",
+                "reads": f"one step at a time ({counted(step_in, 'number')} per step, "
+                         f"{counted(T, 'step')}), "
+                         f"carrying a memory h of {counted(cfg.n_hidden, 'number')}",
                 "grows with the window": "no: the same weights at every step"},
         "MLP": {"parameters": run.mlp.n_params,
                 "weights": ", ".join(f"{k} {'×'.join(map(str, v.shape))}"

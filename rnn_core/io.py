@@ -28,6 +28,7 @@ import numpy as np
 from rnn_core.mlp import MLP
 from rnn_core.rnn import RNN
 from rnn_core.scaling import scaler_from_dict
+from rnn_core.words import counted
 
 FORMAT = "rnn-lab-model"
 VERSION = 1
@@ -92,7 +93,7 @@ class _Header(NamedTuple):
 def _mb(n: int) -> str:
     """'96 bytes', '12.6 MB', '8 TB'."""
     if n < 10_000:
-        return f"{n} bytes"
+        return counted(n, "byte")
     return f"{n / 1e6:,.1f} MB" if n < 1e12 else f"{n / 1e12:,.0f} TB"
 
 

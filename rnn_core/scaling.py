@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core.split import Split
+from rnn_core.words import counted
 
 KINDS = ("minmax", "standard")
 
@@ -47,8 +48,8 @@ class _Scaler:
                              f"values) before {what}")
         arr = self._as_2d(x, what)
         if arr.shape[1] != self.n_features_in_:
-            raise ValueError(f"The scaler was fitted on {self.n_features_in_} column(s) but was "
-                             f"given {arr.shape[1]}")
+            raise ValueError(f"The scaler was fitted on {counted(self.n_features_in_, 'column')} "
+                             f"but was given {arr.shape[1]}")
         return arr, np.ndim(x) == 1
 
     def to_dict(self) -> dict:
@@ -178,7 +179,7 @@ def fit_on_train(scaler, values, split: Split) -> tuple[MinMaxScaler | StandardS
     """
     arr = np.asarray(values, dtype=np.float64)
     if arr.ndim not in (1, 2) or arr.shape[0] != split.n:
-        raise ValueError(f"The split is for {split.n} points but the series has shape "
+        raise ValueError(f"The split is for {counted(split.n, 'point')} but the series has shape "
                          f"{arr.shape}")
     scaler.fit(arr[split.train])
     return scaler, scaler.transform(arr)

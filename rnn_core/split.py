@@ -16,6 +16,8 @@ import math
 import operator
 from dataclasses import dataclass
 
+from rnn_core.words import counted
+
 PARTS = ("train", "val", "test")
 
 
@@ -108,17 +110,19 @@ def split_points(n: int, *, val_frac: float = 0.1, test_frac: float = 0.2, min_p
     fix = "use a smaller window or more data" if window else "use more data"
 
     if val_frac > 0 and n_val < min_part:
-        raise ValueError(f"Only {n} points: a validation share of {val_frac:g} gives {n_val} "
-                         f"validation points (at least {min_part} needed); raise the share, set "
-                         f"it to 0, or {fix}")
+        raise ValueError(f"Only {counted(n, 'point')}: a validation share of {val_frac:g} gives "
+                         f"{counted(n_val, 'validation point')} (at least {min_part} needed); "
+                         f"raise the share, set it to 0, or {fix}")
     if test_frac > 0 and n_test < min_part:
-        raise ValueError(f"Only {n} points: a test share of {test_frac:g} gives {n_test} test "
-                         f"points (at least {min_part} needed); raise the share or {fix}")
+        raise ValueError(f"Only {counted(n, 'point')}: a test share of {test_frac:g} gives "
+                         f"{counted(n_test, 'test point')} (at least {min_part} needed); raise "
+                         f"the share or {fix}")
     # Training targets are positions window .. train_end-1, so there are train_end - window.
     n_train_windows = train_end - window
     if n_train_windows < min_part:
         with_window = f"with window {window} " if window else ""
         raise ValueError(
-            f"Only {n} points: {with_window}the training part ({max(train_end, 0)} points) has "
-            f"{max(n_train_windows, 0)} windows (at least {min_part} needed); {fix}")
+            f"Only {counted(n, 'point')}: {with_window}the training part "
+            f"({counted(max(train_end, 0), 'point')}) has "
+            f"{counted(max(n_train_windows, 0), 'window')} (at least {min_part} needed); {fix}")
     return Split(train_end, val_end, n)

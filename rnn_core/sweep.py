@@ -25,6 +25,7 @@ from rnn_core.config import LabConfig, validated
 from rnn_core.executors import Engine, Feeder
 from rnn_core.runner import run_config
 from rnn_core.tasks import get_task
+from rnn_core.words import counted
 
 MAX_RUNS = 400  # runs one visitor may queue in one sweep, so a shared server stays responsive
 SWEPT = ("window", "n_hidden", "lr", "activation", "optimizer", "seed")  # settings a grid varies
@@ -306,7 +307,7 @@ def describe_spread(table: pd.DataFrame) -> str:
     if not len(ok):
         return "Every seed failed."
     seeds = ok["seed"].astype(int)
-    out = f"Over seeds {seeds.min()}–{seeds.max()} ({len(ok)} runs)"
+    out = f"Over seeds {seeds.min()}–{seeds.max()} ({counted(len(ok), 'run')})"
     if "RNN_REL_MAE" in ok and ok["RNN_REL_MAE"].notna().all():
         ratio = ok["RNN_REL_MAE"]
         out += (f": the RNN beat persistence in {int((ratio < 1).sum())} of {len(ok)} "

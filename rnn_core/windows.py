@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from rnn_core.split import PARTS, Split
+from rnn_core.words import counted
 
 
 class Windows(NamedTuple):
@@ -92,8 +93,8 @@ def make_windows(values, window: int, *, start: int | None = None, stop: int | N
         lo = 0 if start is None else start
         hi = len(arr) if stop is None else stop
         raise ValueError(f"No windows: targets in [{lo}, {hi}) of a {len(arr)}-point series with "
-                         f"window {window} would need {window} earlier values each; use a smaller "
-                         "window, a later or wider range, or more data")
+                         f"window {window} would need {counted(window, 'earlier value')} each; "
+                         "use a smaller window, a later or wider range, or more data")
     return _build(arr, window, first, last, many_to_many)
 
 
@@ -109,13 +110,14 @@ def windows_for_split(values, split: Split, window: int,
     arr = _as_series(values)
     window = _check_window(window)
     if len(arr) != split.n:
-        raise ValueError(f"The split is for {split.n} points but the series has {len(arr)}")
+        raise ValueError(f"The split is for {counted(split.n, 'point')} but the series has "
+                         f"{len(arr)}")
     out = {}
     for part in PARTS:
         first, last = _range(len(arr), window, *split.bounds(part))
         out[part] = _build(arr, window, first, last, many_to_many)
         lo, hi = split.bounds(part)
         if len(out[part].X) == 0 and hi > lo:
-            raise ValueError(f"The {part} part ({hi - lo} points) has no windows with window "
-                             f"{window}: use a smaller window or more data")
+            raise ValueError(f"The {part} part ({counted(hi - lo, 'point')}) has no windows "
+                             f"with window {window}: use a smaller window or more data")
     return out

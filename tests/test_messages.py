@@ -9,6 +9,8 @@ Each test drives the real pages with AppTest (see test_pages.py for the helpers)
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from apphelpers import page_errors, texts
@@ -211,19 +213,55 @@ def test_the_sidebar_counts_1_hidden_unit_and_1_epoch_in_the_singular():
     assert "**Model:** RNN 1 hidden unit, 2 epochs, train loss" in sidebar(at)
 
 
+# "1 hidden units", "1 epochs", ... anywhere in a page's text ("21 epochs" is fine)
+WRONG_SINGULAR = re.compile(r"(?<![\d.,])1 (hidden units|epochs|steps|windows|blocks|points|runs|"
+                            r"numbers|values)\b")
+
+
+def wrong_singulars(at) -> list[str]:
+    return WRONG_SINGULAR.findall(texts(at))
+
+
+def test_a_1_unit_1_epoch_run_is_counted_in_the_singular_on_train_compare_and_inside():
+    at = open_page("pages/2_Train.py", {"n_hidden": "1", "mlp_hidden": "1", "epochs": "1",
+                                        "horizon": "1", "n_points": "200", "window": "10"})
+    assert "RNN 1 hidden unit · MLP 1 hidden unit." in texts(at)  # before training, too
+    at.button(key="train_btn").click().run()
+    assert not page_errors(at), page_errors(at)
+    assert at.session_state["run"].epochs_done == 1
+    shown = texts(at)
+    assert "RNN 1 hidden unit · MLP 1 hidden unit." in shown
+    assert "Trained 1 epoch: " in shown
+    assert not wrong_singulars(at), wrong_singulars(at)
+
+    at.switch_page("pages/3_Compare.py").run()
+    assert not page_errors(at), page_errors(at)
+    shown = texts(at)
+    assert "Models trained for 1 epoch. " in shown
+    assert "1 step past the end of the data" in shown
+    assert "**Model:** RNN 1 hidden unit, 1 epoch" in sidebar(at)
+    assert not wrong_singulars(at), wrong_singulars(at)
+
+    at.switch_page("pages/4_Inside.py").run()
+    assert not page_errors(at), page_errors(at)
+    assert "Your model: 1 hidden unit, tanh, window 10, trained 1 epoch." in texts(at)
+    assert not wrong_singulars(at), wrong_singulars(at)
+
+
+def test_an_untrained_1_unit_model_is_counted_in_the_singular_on_inside():
+    at = open_page("pages/4_Inside.py", {"n_hidden": "1", "epochs": "1", "n_points": "200",
+                                         "window": "10"})
+    shown = texts(at)
+    assert "(1 hidden unit, window 10) at initialisation" in shown
+    assert not wrong_singulars(at), wrong_singulars(at)
+    assert any(b.label == "Train a quick model (1 epoch)" for b in at.button)
+
+
 def test_one_unknown_link_parameter_is_named_in_the_singular():
     at = open_page("pages/2_Train.py", {"bogus": "1"})
     assert "Ignored unknown link parameter: bogus." in texts(at)
     at = open_page("pages/2_Train.py", {"bogus": "1", "junk": "2"})
     assert "Ignored unknown link parameters: bogus, junk." in texts(at)
-
-
-def test_counted_words():
-    from ui.layout import counted
-
-    assert counted(1, "hidden unit") == "1 hidden unit"
-    assert counted(0, "epoch") == "0 epochs" and counted(20, "window") == "20 windows"
-    assert counted(1, "seed") == "1 seed" and counted(2, "series", "series") == "2 series"
 
 
 # --- "go to Train" is a real link ------------------------------------------------------------

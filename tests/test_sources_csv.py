@@ -128,14 +128,14 @@ def test_rows_with_an_unreadable_date_are_dropped_and_counted():
     data = b"date,value\n2024-01-01,1\nsoon,2\n2024-01-03,3\n2024-01-04,4\n2024-01-05,5\n"
     series = load_csv(data)
     assert series.values.tolist() == [1.0, 3.0, 4.0, 5.0]
-    assert "1 rows without a readable date" in series.note
+    assert "1 row without a readable date was dropped." in series.note
 
 
 def test_lines_with_extra_fields_are_left_out_and_counted():
     data = b"date,value\n2024-01-01,1\n2024-01-02,2,oops\n2024-01-03,3\n2024-01-04,4\n"
     series = load_csv(data)
     assert series.values.tolist() == [1.0, 3.0, 4.0]
-    assert "1 lines with too many fields" in series.note
+    assert "1 line with too many fields was left out." in series.note
 
 
 def test_summary_of_an_upload_names_its_span_and_spacing():

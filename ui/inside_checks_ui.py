@@ -10,6 +10,7 @@ from rnn_core import inside
 from rnn_core.experiment import Run
 from rnn_core.inside_checks import (FLAT_RATIO, GRADCHECK_OK, diagnose_flat, leakage_comparison,
                                     rnn_vs_mlp, verify_gradients)
+from rnn_core.words import counted
 from ui import results, state
 from ui.charts import inside as inside_charts
 from ui.inside_tabs import clamped_slider, try_this
@@ -47,8 +48,8 @@ def free_tab(run: Run) -> None:
                     key="inside_free_errors", width="stretch")
     first, last = fr.by_horizon["free running"].iloc[[0, -1]]
     st.caption(f"Over every start in the test part, the free run's RMSE grows from "
-               f"{first:.3g} one step ahead to {last:.3g} at {steps} steps ahead; teacher "
-               f"forcing stays at {first:.3g} because it is always one step ahead.")
+               f"{first:.3g} one step ahead to {last:.3g} at {counted(steps, 'step')} ahead; "
+               f"teacher forcing stays at {first:.3g} because it is always one step ahead.")
     try_this("move the start point back into the training part, where the model has seen "
              "the data, and compare how many steps the free run stays close.")
 
@@ -109,7 +110,7 @@ def leakage_tab(run: Run) -> None:
 
     def compute():
         series = pd.Series(run.prepared.values, index=run.prepared.index)
-        with st.spinner(f"Training two models for {epochs} epochs each…"):
+        with st.spinner(f"Training two models for {counted(epochs, 'epoch')} each…"):
             return leakage_comparison(series, run.cfg, epochs=epochs, units=run.prepared.units)
 
     try:
@@ -158,7 +159,7 @@ def flat_tab(run: Run) -> None:
     c4.metric("Learning rate", f"{d.lr:g}", help=f"With the {d.optimizer} optimizer.")
     if d.last_grad_norm is not None:
         st.caption(f"Last epoch's mean gradient norm: {d.last_grad_norm:.3g} after "
-                   f"{d.epochs} epochs.")
+                   f"{counted(d.epochs, 'epoch')}.")
     for tip in d.advice:
         st.markdown(f"- {tip}")
     try_this("on the Train page, pick Adam with a learning rate of 1, train, and come back: "

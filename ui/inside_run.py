@@ -12,6 +12,7 @@ import streamlit as st
 from rnn_core.experiment import Run, check_cost, prepare
 from rnn_core.prepared import series_digest
 from rnn_core.train import TrainingDiverged
+from rnn_core.words import counted
 from ui import data, state
 
 DEFAULT = "inside_default_run"  # memo: a Run at initialisation on the current data
@@ -60,12 +61,14 @@ def _train_quick() -> None:
         state.flash("error", f"The quick model could not be trained: {err}")
         return
     state.install_run(run)
-    state.flash("success", f"Trained a quick model for {run.epochs_done} epochs: every view "
-                           "below now shows it after training and at initialisation.")
+    state.flash("success", f"Trained a quick model for {counted(run.epochs_done, 'epoch')}: "
+                           "every view below now shows it after training and at "
+                           "initialisation.")
 
 
 def quick_train_button() -> None:
-    st.button(f"Train a quick model ({quick_epochs()} epochs)", key="inside_quick_train",
+    st.button(f"Train a quick model ({counted(quick_epochs(), 'epoch')})",
+              key="inside_quick_train",
               on_click=_train_quick,
               help="Trains the RNN and the MLP briefly with your current settings, so the "
                    "views can compare 'after training' with 'at initialisation'.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from rnn_core import inside
 from rnn_core.experiment import Run
+from rnn_core.words import counted
 from ui import inside_views as views
 from ui.charts import inside as inside_charts
 from ui.charts.palette import STYLES
@@ -253,7 +254,7 @@ def grads_tab(run: Run) -> None:
     latest = "after training" if trained else "at initialisation"
     if c["bptt_steps"]:
         cut = inside.grad_flow(models[latest], X, Y, bptt_steps=c["bptt_steps"], **kw)
-        name = f"{latest}, truncated to the last {c['bptt_steps']} steps"
+        name = f"{latest}, truncated to the last {counted(c['bptt_steps'], 'step')}"
         curves[name] = cut.norms
         styles[name] = inside_charts.truncated_style(styles[latest])
     clipped = inside.grad_flow(models[latest], X, Y, clip=c["clip"], **kw)
@@ -272,8 +273,8 @@ def grads_tab(run: Run) -> None:
                         help="min(1, threshold ÷ gradient norm): every step alike.")
     if not run.task.held_out:  # the x-blocks task: truncated BPTT along the whole curve
         st.caption(f"The x-blocks task trains with k1 = 1 and k2 = {run.cfg.window}: after every "
-                   f"block it backpropagates through the last {run.cfg.window} blocks, so "
-                   "the window length here plays the part of k2.")
+                   f"block it backpropagates through the last {counted(run.cfg.window, 'block')}, "
+                   "so the window length here plays the part of k2.")
     st.caption("Truncation cuts the curve off: no gradient reaches a step more than k steps "
                "before the output. Clipping "
                "shifts the whole curve down by one factor, so it stops explosions but cannot "

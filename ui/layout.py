@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from rnn_core.sources.series import describe
+from rnn_core.words import counted
 from ui import data, state, training
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -26,11 +27,6 @@ TRAIN_PAGE = PAGES[2]
 # (another student's runs are in other threads) and page_setup sets both first in every run, so
 # a handle kept here never reaches another run or another session.
 _this_run = threading.local()
-
-
-def counted(n: int, singular: str, plural: str | None = None) -> str:
-    """'1 hidden unit', '20 hidden units', '1 epoch', '0 epochs'."""
-    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def page_setup(title: str, icon: str) -> None:

@@ -11,6 +11,7 @@ from rnn_core.datasets import load_series
 from rnn_core.io import ModelFileError, load_model
 from rnn_core.restore import restore_run, settings_of
 from rnn_core.sources.series import DataSourceError
+from rnn_core.words import counted
 from ui import data, state
 
 LOADED = "model_file_digest"  # the last model file handled, so a rerun does not redo it
@@ -49,6 +50,6 @@ def load_model_bytes(name: str, raw: bytes) -> bool:
         st.session_state[state.SERIES] = series
         st.session_state[data.DATA_KEY] = data.data_key(cfg)
     state.install_run(run)
-    state.flash("success", f"Loaded {name}: RNN with {cfg.n_hidden} hidden units, trained "
-                           f"{run.epochs_done} epochs on {series.name}.")
+    state.flash("success", f"Loaded {name}: RNN with {counted(cfg.n_hidden, 'hidden unit')}, "
+                           f"trained {counted(run.epochs_done, 'epoch')} on {series.name}.")
     return True

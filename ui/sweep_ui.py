@@ -18,6 +18,7 @@ import streamlit as st
 from rnn_core.config import LabConfig, compute_cost, parse_values
 from rnn_core.sweep import expand_grid, results_table, run_sweep, summarise
 from rnn_core.tasks import get_task
+from rnn_core.words import counted
 from ui import state
 from ui.charts.sweep import heatmaps, spread_chart
 from ui.engine import engine
@@ -74,7 +75,8 @@ def grid_form(n_points: int) -> list[LabConfig] | None:
                  f"of {MAX_SWEEP_COMPUTE:.0e} on this shared server. Use fewer values, seeds "
                  f"or epochs (now {cfg.epochs}).")
         return None
-    st.caption(f"{len(configs)} runs of {cfg.epochs} epochs each, on the data loaded now.")
+    st.caption(f"{counted(len(configs), 'run')} of {counted(cfg.epochs, 'epoch')} each, on the "
+               "data loaded now.")
     return configs
 
 
@@ -88,8 +90,8 @@ def on_stop() -> None:
     st.session_state[PENDING] = None
     st.session_state[OWNER] = None
     done = len(st.session_state.get(ROWS, []))
-    state.flash("info", f"Sweep stopped after {done} runs; the runs not yet started were "
-                        "cancelled.")
+    state.flash("info", f"Sweep stopped after {counted(done, 'run')}; the runs not yet started "
+                        "were cancelled.")
 
 
 def running() -> bool:
@@ -112,7 +114,7 @@ def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
     sweep = run_sweep(eng, series, configs,
                       should_stop=lambda: st.session_state.get(OWNER) is not owner)
     try:
-        progress_slot.progress(0.0, text=f"0 of {len(configs)} runs · {eng.describe()}")
+        progress_slot.progress(0.0, text=f"0 of {counted(len(configs), 'run')} · {eng.describe()}")
         for cfg, result in sweep:
             rows.append((cfg, result))
             now = time.perf_counter()
@@ -120,8 +122,8 @@ def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
                 last_draw = now
                 left = (now - started) / len(rows) * (len(configs) - len(rows))
                 progress_slot.progress(len(rows) / len(configs),
-                                       text=f"{len(rows)} of {len(configs)} runs · about "
-                                            f"{left:.0f} s left · {eng.describe()}")
+                                       text=f"{len(rows)} of {counted(len(configs), 'run')} · "
+                                            f"about {left:.0f} s left · {eng.describe()}")
                 show_table(table_slot, _short_table(rows), key=f"sweep_live_{len(rows)}",
                            height=260)
                 fig = _live_heatmaps(rows)
@@ -228,7 +230,7 @@ def results(rows) -> None:
                     width="stretch")
     best = summary.best
     st.success(f"Best by validation RMSE of the RNN: window {int(best['window'])}, "
-               f"{int(best['n_hidden'])} hidden units, learning rate {best['lr']:g}, "
+               f"{counted(int(best['n_hidden']), 'hidden unit')}, learning rate {best['lr']:g}, "
                f"{best['activation']}, {best['optimizer']} — RMSE "
                f"{best['val_rnn_rmse_mean']:.4g} (persistence {persistence:.4g}).")
     st.button("Use this configuration", key="sweep_use_best", on_click=use_best, args=(best,),

@@ -21,6 +21,7 @@ from rnn_core.datasets import true_curve
 from rnn_core.evaluate import live_view
 from rnn_core.experiment import Run, check_cost, prepare
 from rnn_core.train import TrainingDiverged
+from rnn_core.words import counted
 from ui import charts, data, layout, state
 from ui.charts.live import live_forecast_chart, on_screen
 
@@ -75,7 +76,7 @@ def on_stop() -> None:
     run = state.current_run()
     if run is not None:
         run.stopped = True
-        state.flash("info", f"Stopped after {epochs_text(run.epochs_done)}; the models keep "
+        state.flash("info", f"Stopped after {counted(run.epochs_done, 'epoch')}; the models keep "
                             "what they learned so far.")
 
 
@@ -106,7 +107,7 @@ def on_step() -> None:
             _diverged(err, work)
         else:  # continuing: the run as it was before this step is the last good model
             run.diverged = (f"{err} This step was undone; your model keeps its "
-                            f"{epochs_text(run.epochs_done)}, and your data is unchanged.")
+                            f"{counted(run.epochs_done, 'epoch')}, and your data is unchanged.")
         return
     work.diverged = None  # the step went well, so the run trains on
     state.update_run(work)
@@ -126,14 +127,9 @@ def on_swap() -> None:
     previous = state.previous_run()
     if previous is not None:
         state.install_run(previous)
-        state.flash("info", f"The previous model is back ({epochs_text(previous.epochs_done)}"
+        state.flash("info", f"The previous model is back ({counted(previous.epochs_done, 'epoch')}"
                             f" on {previous.prepared.data_name or 'its data'}); the one you had "
                             "is now the previous model.")
-
-
-def epochs_text(n: int) -> str:
-    """'1 epoch', '4 epochs'."""
-    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 def _diverged(err: TrainingDiverged, work: Run) -> None:
@@ -146,9 +142,9 @@ def _diverged(err: TrainingDiverged, work: Run) -> None:
     """
     rnn, mlp = work.epochs_done, 0 if work.mlp_history is None else len(work.mlp_history)
     if min(rnn, mlp):
-        kept = (f"both models keep their {epochs_text(rnn)} before it" if rnn == mlp else
-                f"the RNN keeps its {epochs_text(rnn)} before it, the MLP its "
-                f"{epochs_text(mlp)}")
+        kept = (f"both models keep their {counted(rnn, 'epoch')} before it" if rnn == mlp else
+                f"the RNN keeps its {counted(rnn, 'epoch')} before it, the MLP its "
+                f"{counted(mlp, 'epoch')}")
         work.diverged = f"{err} Training stopped: {kept}, and your data is unchanged."
         state.update_run(work)
         return
@@ -170,7 +166,7 @@ def verdict(run: Run) -> tuple[str, str]:
         parts.append(f"{name} {label} {start:.3g} → {h.train_loss[-1]:.3g}")
         if h.train_loss[-1] >= start:
             rose.append(f"the {name}'s ({h.train_loss[-1] / start:.3g}× its start)")
-    text = f"Trained {epochs_text(run.epochs_done)}: " + "; ".join(parts) + "."
+    text = f"Trained {counted(run.epochs_done, 'epoch')}: " + "; ".join(parts) + "."
     if rose:
         return "warning", (f"{text} The training loss ended no lower than it started for "
                            f"{' and '.join(rose)}: that model did not learn. Try a learning "

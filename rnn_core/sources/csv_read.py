@@ -28,6 +28,7 @@ from datetime import datetime
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
+from ..words import counted
 from .series import DataSourceError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # 5 MB: about 200 000 rows of date,value — plenty for a class
@@ -301,10 +302,6 @@ class NumberReading:
     units: str = ""
 
 
-def _count(n: int) -> str:
-    return f"{n} value" if n == 1 else f"{n} values"
-
-
 def _cell(text: pd.Series, index, first_row: int) -> str:
     return f"{text[index]} ({_rows(pd.Index([index]), first_row)})"
 
@@ -345,8 +342,8 @@ def read_numbers(cells: pd.Series, decimal: str, *, first_row: int = 1,
     elif not signs.empty:
         sign, first = signs.iloc[0], signs.index[0]
         what = "currency sign" if len(sign) == 1 else "currency code"
-        notes.append(f"The {what} {sign} was dropped from {_count(len(signs))} of {column!r} "
-                     f"({text[first]} read as {values[first]:g}).")
+        notes.append(f"The {what} {sign} was dropped from {counted(len(signs), 'value')} of "
+                     f"{column!r} ({text[first]} read as {values[first]:g}).")
     percent = parts["pct"].notna()
     if percent.any():
         first = percent.index[percent.to_numpy().argmax()]
@@ -365,9 +362,9 @@ def read_numbers(cells: pd.Series, decimal: str, *, first_row: int = 1,
     if brackets.any():
         first = brackets.index[brackets.to_numpy().argmax()]
         count = int(brackets.sum())
-        notes.append(f"{_count(count)} of {column!r} in brackets {'was' if count == 1 else 'were'} "
-                     f"read as negative, as accounts write them ({text[first]} read as "
-                     f"{values[first]:g}).")
+        notes.append(f"{counted(count, 'value')} of {column!r} in brackets "
+                     f"{'was' if count == 1 else 'were'} read as negative, as accounts write "
+                     f"them ({text[first]} read as {values[first]:g}).")
     return NumberReading(values, note=" ".join(notes), problem=" ".join(problems),
                          units="%" if percent.any() and not problems else "")
 

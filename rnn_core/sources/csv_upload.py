@@ -26,6 +26,7 @@ import pandas as pd
 
 from .csv_read import MAX_UPLOAD_BYTES, DateReading, NumberReading, Table, read_compact_dates, \
     read_dates, read_numbers, read_table
+from ..words import counted
 from .series import DataSourceError, SeriesData, infer_frequency
 from .validate import value_range_problem
 
@@ -121,7 +122,8 @@ def _not_numbers(table: Table, dates: list) -> str:
         return ""
     first = bad.idxmax()
     others = int(bad.sum()) - 1
-    more = f", and so are {others} other cells of that column" if others else ""
+    more = (f", and so {'is' if others == 1 else 'are'} {counted(others, 'other cell')} of that "
+            "column" if others else "")
     groups = "1,234" if table.decimal == "." else "1.234"
     return (f" In column {best!r}, {cells[first]!r} (row {int(first) + table.first_row}) is not "
             f"a number{more}. A number cell may hold only digits, one decimal mark "
@@ -250,7 +252,8 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
                               "choose two different columns.")
     notes = list(table.notes)
     if table.skipped:
-        notes.append(f"{table.skipped} lines with too many fields were left out.")
+        notes.append(f"{counted(table.skipped, 'line')} with too many fields "
+                     f"{'was' if table.skipped == 1 else 'were'} left out.")
 
     axis, how = _time_axis(parsed, time, day_first)
     if how:
@@ -265,14 +268,16 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     unreadable = int(pd.isna(series.index).sum())
     if unreadable:
         series = series[~pd.isna(series.index)]
-        notes.append(f"{unreadable} rows without a readable {time} were dropped.")
+        notes.append(f"{counted(unreadable, 'row')} without a readable {time} "
+                     f"{'was' if unreadable == 1 else 'were'} dropped.")
     if not series.index.is_monotonic_increasing:
         series = series.sort_index(kind="stable")
         notes.append("The rows were not in order; they were sorted.")
     repeated = int(series.index.duplicated(keep="last").sum())
     if repeated:
         series = series[~series.index.duplicated(keep="last")]
-        notes.append(f"{repeated} repeated {time} values: the last row of each was kept.")
+        notes.append(f"{counted(repeated, f'repeated {time} value')}: the last row of each was "
+                     "kept.")
     gaps = int(series.isna().sum())
     if gaps and missing == "interpolate":
         # straight line between the neighbours, measured in time (or x), not in rows
@@ -280,16 +285,18 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
                                     else "index", limit_area="inside")
         left = int(series.isna().sum())  # before the first or after the last number
         series = series.dropna()
-        notes.append(f"{gaps - left} missing or non-numeric values were interpolated"
+        notes.append(f"{counted(gaps - left, 'missing or non-numeric value')} "
+                     f"{'was' if gaps - left == 1 else 'were'} interpolated"
                      + (f", {left} at the ends dropped." if left else "."))
     elif gaps:
         series = series.dropna()
-        notes.append(f"{gaps} missing or non-numeric values were dropped.")
+        notes.append(f"{counted(gaps, 'missing or non-numeric value')} "
+                     f"{'was' if gaps == 1 else 'were'} dropped.")
 
     if len(series) < min_points:
-        raise DataSourceError(f"Column {value!r} has only {len(series)} usable points; at least "
-                              f"{min_points} are needed (the window + 2). Upload a longer series "
-                              "or choose a shorter window.")
+        raise DataSourceError(f"Column {value!r} has only {counted(len(series), 'usable point')}; "
+                              f"at least {min_points} are needed (the window + 2). Upload a "
+                              "longer series or choose a shorter window.")
     if isinstance(series.index, pd.DatetimeIndex):
         series.index = pd.DatetimeIndex(series.index.as_unit("ns"), name="date")
     else:

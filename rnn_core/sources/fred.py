@@ -18,6 +18,7 @@ import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..words import counted
 from .cache import fetch_with_cache
 from .deadline import run_with_deadline
 from .series import DataSourceError, SeriesData, SourceUnreachable, as_float_series, \
@@ -89,7 +90,7 @@ def _download(sid, start, end, *, timeout, retry_count, base_url) -> pd.Series:
                                   "fred.stlouisfed.org (for example GS10 or UNRATE).") from err
         if "timed out" in str(err).lower() or "timeout" in str(err).lower():
             raise SourceUnreachable(f"FRED did not answer within {timeout:g} seconds "
-                                    f"({retry_count + 1} tries).") from err
+                                    f"({counted(retry_count + 1, 'try', 'tries')}).") from err
         raise SourceUnreachable("FRED could not be reached (no network, or the service is "
                                 "down).") from err
     except (ValueError, KeyError, IndexError) as err:  # pandas could not read what came back
@@ -121,7 +122,8 @@ def load_fred(series_id: str = "GS10", start=DEFAULT_START, end=DEFAULT_END, *,
             raise DataSourceError(f"FRED has no values of {sid} between "
                                   f"{range_text(first, last)}; widen the date range.")
         missing = len(raw) - len(column)
-        note = f"{missing} missing values ('.' in FRED's file) were dropped." if missing else ""
+        note = (f"{counted(missing, 'missing value')} ('.' in FRED's file) "
+                f"{'was' if missing == 1 else 'were'} dropped." if missing else "")
         values = as_float_series(column, sid)
         return SeriesData(values=values, name=_NAMES.get(sid, sid), units=_UNITS.get(sid, ""),
                           frequency=infer_frequency(values.index), provenance="live",

@@ -27,6 +27,7 @@ from rnn_core.split import Split
 from rnn_core.tasks.base import Task, checked_values, make_scaler
 from rnn_core.train import fit_tbptt
 from rnn_core.windows import Windows
+from rnn_core.words import counted
 
 
 
@@ -44,8 +45,9 @@ class XBlocks(Task):
                      "values block by block; the MLP maps each x block to its y block.")
 
     def reading(self, cfg) -> str:
-        return (f"The RNN reads one block of {cfg.block} x values per step and carries its state "
-                f"along the whole curve, backpropagating through the last {cfg.window} blocks "
+        return (f"The RNN reads one block of {counted(cfg.block, 'x value')} per step and carries "
+                "its state along the whole curve, backpropagating through the last "
+                f"{counted(cfg.window, 'block')} "
                 "after each block; the MLP maps each x block to its y block, with no memory. "
                 "Same optimizer.")
 
@@ -86,8 +88,9 @@ class XBlocks(Task):
     def check_window(self, n_points: int, cfg, window: int) -> None:
         n_blocks = n_points // cfg.block
         if n_blocks < max(window, 2):
-            raise ValueError(f"{n_points} points make {n_blocks} blocks of {cfg.block}; "
-                             f"backpropagating through {window} blocks needs at least "
+            raise ValueError(f"{counted(n_points, 'point')} make {counted(n_blocks, 'block')} "
+                             f"of {cfg.block}; backpropagating through "
+                             f"{counted(window, 'block')} needs at least "
                              f"{max(window, 2)}: use a smaller window or block, or more points.")
 
     def n_train_windows(self, prepared) -> int:
@@ -152,8 +155,8 @@ class XBlocks(Task):
         metrics = metrics_frame(truth, models)
         horizon = block_errors(truth, models, cfg.block)
         x0, x1 = float(fut[0]), float(fut[-1])
-        scope = (f"the extrapolation past the data (x {x0:.3g} … {x1:.3g}, {len(fut)} points) "
-                 "against the true curve")
+        scope = (f"the extrapolation past the data (x {x0:.3g} … {x1:.3g}, "
+                 f"{counted(len(fut), 'point')}) against the true curve")
         return Evaluation(predictions, metrics, scope, {}, extrapolation, None, horizon)
 
     # ----- Inside views ----------------------------------------------------------------------
@@ -166,7 +169,8 @@ class XBlocks(Task):
         lo, hi = prepared.split.bounds(part)  # counted in blocks
         ends = np.arange(max(lo, T - 1), hi)  # index of each window's last block
         if len(ends) == 0:
-            raise ValueError(f"The {part} part has no run of {T} blocks: use a smaller window.")
+            raise ValueError(f"The {part} part has no run of {counted(T, 'block')}: use a "
+                             "smaller window.")
         idx = ends[:, None] - np.arange(T - 1, -1, -1)  # (N, T) block indices, oldest first
         return Windows(prepared.inputs[idx], prepared.targets[idx],
                        (ends + 1) * prepared.cfg.block - 1)
@@ -184,7 +188,8 @@ class XBlocks(Task):
         return self._arrays(twin)
 
     def mlp_reads(self, cfg) -> tuple[str, str]:
-        return (f"one block of {cfg.block} x values, with no memory of the blocks before",
+        return (f"one block of {counted(cfg.block, 'x value')}, with no memory of the blocks "
+                "before",
                 "no: it never sees more than one block")
 
 

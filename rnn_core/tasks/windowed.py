@@ -23,6 +23,7 @@ from rnn_core.split import PARTS, split_points
 from rnn_core.tasks.base import Task, checked_values, make_scaler
 from rnn_core.train import fit
 from rnn_core.windows import Windows, make_windows, windows_for_split
+from rnn_core.words import counted
 
 HORIZONS = (1, 2, 4, 8, 16, 32)
 
@@ -45,9 +46,9 @@ class NextValue(Task):
                      "Persistence simply repeats the last value.")
 
     def reading(self, cfg) -> str:
-        return (f"The RNN reads each window of {cfg.window} values one step at a time; the MLP "
-                "sees the whole window at once. Both learn from the same windows with the same "
-                "optimizer.")
+        return (f"The RNN reads each window of {counted(cfg.window, 'value')} one step at a "
+                "time; the MLP sees the whole window at once. Both learn from the same windows "
+                "with the same optimizer.")
 
     # ----- data ------------------------------------------------------------------------------
     def prepare(self, series: pd.Series, cfg, units: str = "") -> Prepared:
@@ -159,7 +160,7 @@ class NextValue(Task):
         rows["Persistence"] = {k: rmse(p.values[start:], p.values[start - k:n - k])
                                for k in horizons}
         horizon = pd.DataFrame(rows).rename_axis("steps ahead")
-        scope = f"the test part ({len(test)} points, one step ahead)"
+        scope = f"the test part ({counted(len(test), 'point')}, one step ahead)"
         return Evaluation(predictions, metrics, scope, val_rmse, extrapolation, free_run,
                           horizon)
 
@@ -187,7 +188,8 @@ class NextValue(Task):
         return dataclasses.replace(prepared, scaler=scaler, scaled=scaled, windows=windows)
 
     def mlp_reads(self, cfg) -> tuple[str, str]:
-        return (f"the whole window at once, as one vector of {cfg.window} numbers; no memory",
+        return (f"the whole window at once, as one vector of {counted(cfg.window, 'number')}; "
+                "no memory",
                 "yes: one input weight per window position")
 
 
