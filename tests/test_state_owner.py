@@ -53,3 +53,21 @@ def test_the_scan_finds_a_write_when_there_is_one():
 
 def test_the_state_owner_itself_writes_the_run():
     assert _writes_a_run(ast.parse((ROOT / "ui" / "state.py").read_text(encoding="utf-8")))
+
+
+def _key_constants(tree: ast.Module) -> list[str]:
+    """Module-level NAME = "some_key" assignments: how a module declares a session key."""
+    return [t.id for node in tree.body if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+            and node.value.value.replace("_", "").isalpha() and node.value.value.islower()
+            for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
+
+
+def test_every_session_key_is_declared_in_the_state_module_only():
+    files = [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py"), ROOT / "app.py"]
+    elsewhere = {f.relative_to(ROOT).as_posix(): names for f in files
+                 if not (f.name == "state.py" and f.parent.name == "ui")
+                 if (names := _key_constants(ast.parse(f.read_text(encoding="utf-8"))))}
+    assert not elsewhere, elsewhere
+    owner = _key_constants(ast.parse((ROOT / "ui" / "state.py").read_text(encoding="utf-8")))
+    assert {"RUN", "CFG", "SERIES", "TRAINING", "UPLOAD", "SWEEP_ROWS"} <= set(owner)

@@ -15,6 +15,7 @@ import streamlit as st
 from rnn_core.config import FIELDS, LabConfig, validated
 from rnn_core.tasks import TASKS
 from ui import state
+from ui.state import CONTROL_REFUSAL as REFUSAL
 
 CHOICE_LABELS = {
     "synthetic": "Synthetic curve", "fred": "FRED economic series", "ticker": "Stock ticker",
@@ -31,7 +32,6 @@ CHOICE_LABELS = {
 _LR_LADDER = sorted({float(f"{m * 10.0 ** e:.0e}") for e in range(-5, 2) for m in (1, 2, 5)})
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(LabConfig)}
-REFUSAL = "control_refusal"  # (field name, words) of the value a control just refused
 
 
 def _key(name: str) -> str:

@@ -16,14 +16,9 @@ from rnn_core.datasets import data_key, load_series
 from rnn_core.sources.csv_upload import ROW_NUMBERS, CsvColumns, csv_columns, load_csv
 from rnn_core.sources.series import DataSourceError, SeriesData
 from ui import state
+from ui.state import (
+    DATA_KEY, LOAD_ERROR, UPLOAD, AUTOLOAD, UPLOAD_OPTIONS, UPLOAD_COLUMNS, UPLOAD_REFUSED)
 
-DATA_KEY = "series_key"  # the settings the loaded series came from
-LOAD_ERROR = "load_error"  # the plain-words reason of the last failed load
-UPLOAD = "upload_bytes"  # (bytes, file name, digest) of the last upload, so a rerun can re-parse
-AUTOLOAD = "autoload_tried"  # the settings an automatic first load was tried with
-UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing rule, day first|None)
-UPLOAD_COLUMNS = "upload_columns"  # (digest, CsvColumns or the refusal's words) of the upload
-UPLOAD_REFUSED = "upload_refused"  # ((key, window), words) of the last refused upload
 DATE_ORDERS = {True: "day/month/year", False: "month/day/year"}
 FETCHED = ("fred", "ticker")  # sources downloaded on request (the Data page's Fetch button);
 # the others load as soon as their settings (or the uploaded file) allow

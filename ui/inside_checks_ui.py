@@ -14,9 +14,8 @@ from rnn_core.words import counted
 from ui import results, state
 from ui.charts import inside as inside_charts
 from ui.inside_tabs import clamped_slider, try_this
+from ui.state import GRADCHECK, LEAKAGE
 
-GRADCHECK = "inside_gradcheck"  # memo: the table of the last gradient check
-LEAKAGE = "inside_leakage"  # memo: the Leakage of the last comparison
 
 
 # ----- teacher forcing vs free running ---------------------------------------------------------

@@ -14,8 +14,8 @@ from rnn_core.prepared import series_digest
 from rnn_core.train import TrainingDiverged
 from rnn_core.words import counted
 from ui import data, state
+from ui.state import INSIDE_DEFAULT as DEFAULT
 
-DEFAULT = "inside_default_run"  # memo: a Run at initialisation on the current data
 QUICK_EPOCHS = 20  # the quick model's epochs (fewer if the settings ask for fewer)
 
 

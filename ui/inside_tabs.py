@@ -13,6 +13,7 @@ from ui.charts import inside as inside_charts
 from ui.charts.palette import STYLES
 from ui.charts.shapes import shape_diagram
 from ui.inside_shapes import SHAPES
+from ui.state import INSIDE_STEP as STEP_COUNT
 
 PARTS = {"train": "training", "val": "validation", "test": "test"}
 GRAD_BATCH = 16  # windows averaged into the gradient picture
@@ -68,7 +69,6 @@ _FIELDS = ([("inside_hp_0", _EX["h_prev"][0]), ("inside_hp_1", _EX["h_prev"][1])
             ("inside_b1_1", _EX["b_h"][1]), ("inside_V_0", _EX["V"][0][0]),
             ("inside_V_1", _EX["V"][1][0]), ("inside_b2", _EX["b_y"][0])]
            + [(f"inside_S_{i}{j}", _EX["stacked"][i][j]) for i in range(3) for j in range(2)])
-STEP_COUNT = "inside_step_t"
 
 
 def _reset_example() -> None:

@@ -13,9 +13,8 @@ from rnn_core.restore import restore_run, settings_of
 from rnn_core.sources.series import DataSourceError
 from rnn_core.words import counted
 from ui import data, state
+from ui.state import MODEL_LOADED as LOADED, MODEL_PENDING as PENDING
 
-LOADED = "model_file_digest"  # the last model file handled, so a rerun does not redo it
-PENDING = "model_file"  # (name, bytes) of an uploaded model file not handled yet
 
 
 def model_uploader() -> None:

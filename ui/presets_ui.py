@@ -6,8 +6,8 @@ import streamlit as st
 
 from rnn_core.presets import Preset
 from ui import data, layout, state
+from ui.state import PRESET_APPLIED as APPLIED
 
-APPLIED = "preset_applied"
 TRAIN_LINK = (layout.TRAIN_PAGE[0], "Train this preset", layout.TRAIN_PAGE[2])  # under the flash
 
 

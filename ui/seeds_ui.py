@@ -10,8 +10,8 @@ from rnn_core.experiment import Run
 from rnn_core.sweep import describe_spread, seed_spread
 from ui import state
 from ui.engine import engine
+from ui.state import BANDS
 
-BANDS = "seed_bands"  # memo: ({"RNN": (n_seeds, horizon)}, summary sentence)
 
 
 def seed_bands(run: Run) -> dict[str, np.ndarray] | None:

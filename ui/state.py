@@ -148,3 +148,35 @@ def memo(name: str, key: tuple, compute):
     if kept is None or kept[0] != key:
         remember(name, key, compute())
     return st.session_state[f"memo_{name}"][1]
+
+
+# ----- every other session key of the app: one home (each feature's module imports its own) -----
+# Widget keys (key="train_btn") stay beside their widgets; these keys hold a student's state.
+# data (ui/data.py)
+DATA_KEY = "series_key"  # the settings the loaded series came from
+LOAD_ERROR = "load_error"  # the plain-words reason of the last failed load
+UPLOAD = "upload_bytes"  # (bytes, file name, digest) of the last upload, so a rerun can re-parse
+AUTOLOAD = "autoload_tried"  # the settings an automatic first load was tried with
+UPLOAD_OPTIONS = "upload_options"  # (time column, value column, missing rule, day first|None)
+UPLOAD_COLUMNS = "upload_columns"  # (digest, CsvColumns or the refusal's words) of the upload
+UPLOAD_REFUSED = "upload_refused"  # ((key, window), words) of the last refused upload
+CONTROL_REFUSAL = "control_refusal"  # (field, words) of the value a control just refused
+PRESET_APPLIED = "preset_applied"  # the key of the preset applied last
+# training (ui/training.py) and model files (ui/model_upload.py)
+TRAINING = "training"  # bool: the loop should run
+TARGET = "target_epochs"  # the epoch count the loop trains to
+TRAINING_OWNER = "training_owner"  # token of the script run that owns the loop
+FALLBACK = "diverged_fallback"  # the run put back because a new one diverged in epoch 1
+MODEL_LOADED = "model_file_digest"  # the last model file handled, so a rerun does not redo it
+MODEL_PENDING = "model_file"  # (name, bytes) of an uploaded model file not handled yet
+# memo names (see memo above) and views
+BANDS = "seed_bands"  # Compare: ({"RNN": (n_seeds, horizon)}, summary sentence)
+GRADCHECK = "inside_gradcheck"  # Inside: the table of the last gradient check
+LEAKAGE = "inside_leakage"  # Inside: the Leakage of the last comparison
+INSIDE_DEFAULT = "inside_default_run"  # Inside: a Run at initialisation on the current data
+INSIDE_STEP = "inside_step_t"  # Inside: the step shown by the worked example
+# sweeps (ui/sweep_ui.py)
+SWEEP_ROWS = "sweep_rows"  # list of (cfg, result) of the last sweep, filled as runs finish
+SWEEP_TOTAL = "sweep_total"  # how many runs the last sweep has
+SWEEP_PENDING = "sweep_pending"  # the configs of a sweep the Run button asked for
+SWEEP_OWNER = "sweep_owner"  # token of the script run that owns the sweep loop

@@ -22,11 +22,9 @@ from rnn_core.words import counted
 from ui import state
 from ui.charts.sweep import heatmaps, spread_chart
 from ui.engine import engine
+from ui.state import (
+    SWEEP_ROWS as ROWS, SWEEP_TOTAL as TOTAL, SWEEP_PENDING as PENDING, SWEEP_OWNER as OWNER)
 
-ROWS = "sweep_rows"  # list of (cfg, result) of the last sweep, filled as runs finish
-TOTAL = "sweep_total"
-PENDING = "sweep_pending"  # the configs of a sweep the Run button asked for
-OWNER = "sweep_owner"
 # One sweep may cost at most this much compute in total (same units as a run's cap).
 MAX_SWEEP_COMPUTE = 3e11
 

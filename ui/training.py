@@ -24,11 +24,8 @@ from rnn_core.train import TrainingDiverged
 from rnn_core.words import counted
 from ui import charts, data, layout, state
 from ui.charts.live import live_forecast_chart, on_screen
+from ui.state import TRAINING, TARGET, TRAINING_OWNER as OWNER, FALLBACK
 
-TRAINING = "training"  # bool: the loop should run
-TARGET = "target_epochs"  # the epoch count the loop trains to
-OWNER = "training_owner"  # token of the script run that owns the loop
-FALLBACK = "diverged_fallback"  # the run put back because a new one diverged in epoch 1
 CHUNK_SECONDS = 0.2  # train this long between two redraws
 LIVE_HEIGHT = 370  # both charts of the training screen: side by side on a 1280×720 projector
 
