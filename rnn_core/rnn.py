@@ -213,10 +213,13 @@ class RNN(ParameterDict):
     # ----- bookkeeping -------------------------------------------------------------------
     @property
     def config(self):
-        """JSON-able architecture; `RNN(**{k: v for k, v in config.items() if k != "kind"})`."""
-        return {"kind": "rnn", "n_in": self.n_in, "n_hidden": self.n_hidden,
+        """JSON-able architecture; `RNN(**{k: v for k, v in config.items() if k != "kind"})`.
+        "dtype" appears only for float32, so a float64 model's config (and its saved file) is
+        what it was before the option existed."""
+        spec = {"kind": "rnn", "n_in": self.n_in, "n_hidden": self.n_hidden,
                 "n_out": self.n_out, "activation": self.activation,
-                "n_layers": self.n_layers, "seed": self.seed, "dtype": self.dtype.name}
+                "n_layers": self.n_layers, "seed": self.seed}
+        return spec if self.dtype == np.float64 else spec | {"dtype": self.dtype.name}
 
     def _shapes(self):
         """name -> shape, in the order the parameters sit in the flat buffer."""

@@ -21,10 +21,11 @@ def xsinx_windows(window=10):
     return X, y[window:, None]
 
 
-def test_float64_is_the_default():
+def test_float64_is_the_default_and_its_config_is_unchanged():
     model = RNN(1, 4, 1)
-    assert model.dtype == np.float64 and model.config["dtype"] == "float64"
+    assert model.dtype == np.float64 and "dtype" not in model.config     # files as before
     assert all(p.dtype == np.float64 for p in model.params.values())
+    assert RNN(1, 4, 1, dtype="float32").config["dtype"] == "float32"
 
 
 def test_float32_model_computes_in_float32_from_the_float64_weights_rounded():
