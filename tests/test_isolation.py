@@ -170,8 +170,10 @@ def test_two_browsers_training_at_once_each_see_their_own_numbers(tmp_path, chro
     expected = {}
     for who, params in BROWSER_CONFIGS.items():
         solo = solo_run(params, int(params["epochs"]))
-        expected[who] = (f"RNN {solo.rnn_history.train_loss[-1]:.4g}, "
-                         f"MLP {solo.mlp_history.train_loss[-1]:.4g}")
+        r, m = solo.rnn_history, solo.mlp_history  # as the Train page's verdict words them
+        expected[who] = (f"RNN training loss (next value) {r.start_loss:.3g} → "
+                         f"{r.train_loss[-1]:.3g}; MLP training loss (next value) "
+                         f"{m.start_loss:.3g} → {m.train_loss[-1]:.3g}")
     log = tmp_path / "server.log"
     with StreamlitServer(log, env={"RNNLAB_CACHE_DIR": str(tmp_path / "cache")}) as server, \
             sync_playwright() as pw:
