@@ -15,13 +15,15 @@ st.markdown(
     "inside: the hidden states, the gradients flowing back through time, and why long "
     "memories are hard to learn."
 )
-st.markdown("**The path:** :material/show_chart: Data → :material/model_training: Train → :material/compare_arrows: Compare → :material/biotech: Inside the RNN "
-            "(and :material/grid_view: Sweep to try many settings at once).")
+icons = {label: icon for _, label, icon in layout.PAGES}  # one icon per page, everywhere
+st.markdown("**The path:** " + " → ".join(f"{icons[p]} {p}" for p in
+                                         ("Data", "Train", "Compare", "Inside the RNN"))
+            + f" (and {icons['Sweep']} Sweep to try many settings at once).")
 c1, c2, c3, c4 = st.columns(4)
-layout.link("pages/1_Data.py", "Pick data", ":material/show_chart:", c1)
-layout.link("pages/2_Train.py", "Train live", ":material/model_training:", c2)
-layout.link("pages/3_Compare.py", "Compare forecasts", ":material/compare_arrows:", c3)
-layout.link("pages/4_Inside.py", "Look inside", ":material/biotech:", c4)
+layout.link("pages/1_Data.py", "Pick data", icons["Data"], c1)
+layout.link("pages/2_Train.py", "Train live", icons["Train"], c2)
+layout.link("pages/3_Compare.py", "Compare forecasts", icons["Compare"], c3)
+layout.link("pages/4_Inside.py", "Look inside", icons["Inside the RNN"], c4)
 
 st.subheader("The first experiment")
 st.markdown("When you open the app, a noisy sine (16 periods, 600 points) is loaded and the "

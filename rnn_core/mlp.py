@@ -10,7 +10,7 @@ the app treat both alike. Unlike the RNN its input size is tied to the window le
 import numpy as np
 
 from .activations import relu_, relu_grad
-from .parameters import FlatParams, ParameterDict, carve
+from .parameters import ParameterDict
 from .rnn import finite_array, glorot_uniform, positive_int
 
 
@@ -55,13 +55,6 @@ class MLP(ParameterDict):
             shapes[f"W{k}"], shapes[f"b{k}"], fan_in = (h, fan_in), (h,), h
         shapes["W_out"], shapes["b_out"] = (self.n_out, fan_in), (self.n_out,)
         return shapes
-
-    def _n_flat(self):
-        return sum(int(np.prod(s)) for s in self._shapes().values())
-
-    def _views(self, flat):
-        shapes = self._shapes()
-        return FlatParams(flat, dict(zip(shapes, carve(flat, shapes.values()))))
 
     def _check_X(self, X):
         """X (N, T, I) or (N, T*I) -> (N, n_in) float64."""

@@ -7,7 +7,7 @@ Reading or writing `params[name]` in place changes `flat`, and the other way rou
 gradients come in the same layout, so an optimizer step, global-norm clipping and the
 trainer's backup of the parameters are a few NumPy calls on one long array instead of a loop
 over names (at the tutorial sizes each NumPy call costs about as much as the arithmetic).
-Each model decides how its parameters sit in the buffer (`_views`); the RNN stores, per
+Each model decides how its parameters sit in the buffer (`_shapes`); the RNN stores, per
 layer, the block that its forward product reads (see rnn.py, "Speed notes").
 """
 import math
@@ -51,9 +51,19 @@ def check_dtype(dtype):
 
 
 class ParameterDict:
-    """Mixin for models whose learned state is `self._params`, a FlatParams built by
-    `self._views(flat)`, and whose architecture is `self.config` (a dict with "kind" plus the
-    constructor's arguments). `self.dtype` is the dtype of every parameter."""
+    """Mixin for models whose learned state is `self._params`, a FlatParams laid out by
+    `self._shapes()` (name -> shape, in buffer order), and whose architecture is `self.config`
+    (a dict with "kind" plus the constructor's arguments). `self.dtype` is the dtype of every
+    parameter."""
+
+    def _n_flat(self):
+        """How many numbers the flat buffer holds."""
+        return sum(math.prod(s) for s in self._shapes().values())
+
+    def _views(self, flat):
+        """The named parameters as consecutive C-ordered views of `flat`."""
+        shapes = self._shapes()
+        return FlatParams(flat, dict(zip(shapes, carve(flat, shapes.values()))))
 
     @property
     def params(self):

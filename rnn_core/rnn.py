@@ -54,7 +54,7 @@ arrays are time-major (T, N, ...), so that step t is one contiguous block.
 import numpy as np
 
 from .activations import get_activation
-from .parameters import FlatParams, ParameterDict, carve, check_dtype
+from .parameters import ParameterDict, carve, check_dtype
 from .rnn_textbook import layer_names, rnn_step  # noqa: F401  (re-exported: rnn.rnn_step)
 
 
@@ -230,14 +230,6 @@ class RNN(ParameterDict):
             shapes[W_hh], shapes[b_h] = (H, H), (H,)
         shapes["W_hy"], shapes["b_y"] = (self.n_out, H), (self.n_out,)
         return shapes
-
-    def _n_flat(self):
-        return sum(int(np.prod(s)) for s in self._shapes().values())
-
-    def _views(self, flat):
-        """The named parameters as consecutive C-ordered views of `flat`."""
-        shapes = self._shapes()
-        return FlatParams(flat, dict(zip(shapes, carve(flat, shapes.values()))))
 
     def _block_shapes(self):
         """Shapes of the blocks the fast path multiplies with (Speed notes 1): per layer

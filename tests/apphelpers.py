@@ -22,6 +22,19 @@ def app_test(page: str = "app.py", timeout: float = 120) -> AppTest:
     return AppTest.from_file(str(ROOT / page), default_timeout=timeout)
 
 
+def open_with_link(page: str, params: dict | None = None, timeout: float = 120) -> AppTest:
+    """The app opened with a link's query parameters, then `page` (path from the root), as a
+    student following a teacher's link; fails on any uncaught exception."""
+    at = app_test("app.py", timeout)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "app.py":
+        at.switch_page(page).run()
+    assert not page_errors(at), page_errors(at)
+    return at
+
+
 def page_errors(at: AppTest) -> list[str]:
     """Uncaught exceptions of the last run (a page must never show one)."""
     return [e.message for e in at.exception]

@@ -184,7 +184,7 @@ def test_every_log_axis_on_every_page_is_labelled_at_decades_only(pages):
     # the loss (Train), two gradient charts (Inside) and the sweep's spread at least
     assert {page for page, *_ in log_axes} >= {"Train", "Inside", "Sweep"}
     assert len(log_axes) >= 4
-    for page, name, axis, fig in log_axes:
+    for _page, name, axis, fig in log_axes:
         key = "y" if name.startswith("y") else "x"
         values = np.concatenate([plotted(t, key) for t in fig["data"]] or [np.array([])])
         assert_decades_only(axis, values)
@@ -225,7 +225,7 @@ def test_every_counting_axis_on_every_page_has_whole_number_ticks(pages):
                 and any(word in axis_title(axis) for word in COUNTING)]
     titles = {axis_title(a) for _, a in counting}
     assert {"epoch", "steps back from the loss", "steps ahead", "time step t"} <= titles
-    for page, axis in counting:
+    for _page, axis in counting:
         assert_whole_number_ticks(axis)
 
 

@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import pytest
 
-from apphelpers import app_test, page_errors
+from apphelpers import open_with_link, page_errors
 from rnn_core import RNN, SGD, History, TrainingDiverged, fit, fit_tbptt
 from rnn_core.config import LabConfig
 from rnn_core.datasets import load_series
@@ -176,13 +176,7 @@ SINE = {"source": "synthetic", "synthetic_kind": "sine", "x_start": "0.0", "x_st
 
 
 def train_page(params: dict):
-    at = app_test("app.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/2_Train.py").run()
-    assert not page_errors(at), page_errors(at)
-    return at
+    return open_with_link("pages/2_Train.py", params)
 
 
 def shown(at, kind: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from apphelpers import CHROMIUM_ARGS, StreamlitServer, app_test, page_errors, texts
+from apphelpers import CHROMIUM_ARGS, StreamlitServer, open_with_link, page_errors, texts
 from rnn_core.config import from_mapping
 from rnn_core.datasets import load_series
 from rnn_core.evaluate import evaluate
@@ -54,13 +54,7 @@ def solo_run(params: dict, epochs: int) -> Run:
 
 
 def open_train_page(params: dict):
-    at = app_test("app.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/2_Train.py").run()
-    assert not page_errors(at), page_errors(at)
-    return at
+    return open_with_link("pages/2_Train.py", params)
 
 
 def assert_same_run(session_run: Run, solo: Run) -> None:

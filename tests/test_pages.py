@@ -8,22 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apphelpers import app_test, page_errors, texts
+from apphelpers import open_with_link, page_errors, texts
 from rnn_core.config import FIELDS, LabConfig
 from rnn_core.presets import PRESETS
 
 SHORT = {"epochs": "4", "n_points": "200", "n_hidden": "8", "window": "10"}
 
 
-def open_page(page: str, params: dict | None = None):
-    at = app_test("app.py")
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page != "app.py":
-        at.switch_page(page).run()
-    assert not page_errors(at), page_errors(at)
-    return at
+open_page = open_with_link
 
 
 def train_short(params: dict | None = None):

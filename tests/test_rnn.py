@@ -4,6 +4,7 @@ import pytest
 
 from rnn_core import RNN
 from rnn_core.rnn import set_spectral_radius, spectral_radius
+from torch_reference import torch_model
 
 
 def rand(*shape, seed=0):
@@ -172,18 +173,7 @@ def test_matches_torch_rnn_forward_and_gradients():
     torch = pytest.importorskip("torch")
     model = RNN(2, 4, 3, n_layers=2, seed=13)
     X, Y = rand(3, 6, 2), rand(3, 6, 3, seed=6)
-    ref = torch.nn.RNN(2, 4, num_layers=2, batch_first=True, dtype=torch.float64)
-    lin = torch.nn.Linear(4, 3, dtype=torch.float64)
-    p = model.params
-    with torch.no_grad():
-        for layer in range(2):
-            sfx = "" if layer == 0 else f"_{layer}"
-            getattr(ref, f"weight_ih_l{layer}").copy_(torch.from_numpy(p["W_xh" + sfx]))
-            getattr(ref, f"weight_hh_l{layer}").copy_(torch.from_numpy(p["W_hh" + sfx]))
-            getattr(ref, f"bias_ih_l{layer}").copy_(torch.from_numpy(p["b_h" + sfx]))
-            getattr(ref, f"bias_hh_l{layer}").zero_()
-        lin.weight.copy_(torch.from_numpy(p["W_hy"]))
-        lin.bias.copy_(torch.from_numpy(p["b_y"]))
+    ref, lin = torch_model(torch, model)
     out = lin(ref(torch.from_numpy(X))[0])
     loss_t = torch.nn.MSELoss()(out, torch.from_numpy(Y))
     loss_t.backward()

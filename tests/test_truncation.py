@@ -9,6 +9,7 @@ import pytest
 
 from rnn_core import RNN
 from rnn_core.gradcheck import check_gradients, numerical_gradients, rel_error
+from torch_reference import torch_model
 
 
 def rand(*shape, seed=0):
@@ -39,24 +40,6 @@ def test_many_to_many_every_step_gets_gradient_from_the_next_k_outputs(k):
 
 
 # ----- against torch, with the per-output truncated graph built by detach() -----------------
-def torch_model(torch, model):
-    """torch.nn.RNN + Linear carrying `model`'s weights (b_ih = our b_h, b_hh = 0)."""
-    ref = torch.nn.RNN(model.n_in, model.n_hidden, num_layers=model.n_layers,
-                       nonlinearity=model.activation, batch_first=True, dtype=torch.float64)
-    lin = torch.nn.Linear(model.n_hidden, model.n_out, dtype=torch.float64)
-    p = model.params
-    with torch.no_grad():
-        for layer in range(model.n_layers):
-            sfx = "" if layer == 0 else f"_{layer}"
-            getattr(ref, f"weight_ih_l{layer}").copy_(torch.from_numpy(p["W_xh" + sfx]))
-            getattr(ref, f"weight_hh_l{layer}").copy_(torch.from_numpy(p["W_hh" + sfx]))
-            getattr(ref, f"bias_ih_l{layer}").copy_(torch.from_numpy(p["b_h" + sfx]))
-            getattr(ref, f"bias_hh_l{layer}").zero_()
-        lin.weight.copy_(torch.from_numpy(p["W_hy"]))
-        lin.bias.copy_(torch.from_numpy(p["b_y"]))
-    return ref, lin
-
-
 def torch_truncated(torch, model, X, Y, h0, k):
     """Loss, parameter gradients and top-layer dL/dh_t (T, N, H) of the truncated graph.
 

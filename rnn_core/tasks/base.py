@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 import pandas as pd
 
@@ -32,7 +34,7 @@ def checked_values(series: pd.Series) -> np.ndarray:
     return values
 
 
-class Task:
+class Task(ABC):
     """The interface; see `windowed.py` and `blocks.py` for the two implementations.
 
     Attributes a page reads: `key`, `label` (for the task menu), `controls` and
@@ -55,67 +57,69 @@ class Task:
     unit_name: str = "windows"  # what one training example is called ("12 training windows")
     one_step_text: str = ""  # how the one-step predictions are made, in one sentence
 
+    @abstractmethod
     def reading(self, cfg) -> str:
         """How the RNN and the MLP read the data and learn, in one or two sentences."""
-        raise NotImplementedError
 
     # ----- data ------------------------------------------------------------------------------
+    @abstractmethod
     def prepare(self, series, cfg, units=""):
         """series -> Prepared: split, scaler fitted on the training part, the task's windows."""
-        raise NotImplementedError
 
     def n_in(self, cfg) -> int:
         """Numbers the RNN reads per time step (its outputs per step are the same count)."""
         return 1
 
+    @abstractmethod
     def mlp_in(self, cfg) -> int:
         """Inputs of the MLP baseline."""
-        raise NotImplementedError
 
     def points_per_step(self, cfg) -> int:
         """Series points per split unit (1, or a block's size)."""
         return 1
 
+    @abstractmethod
     def check_window(self, n_points: int, cfg, window: int) -> None:
         """Raise ValueError, in plain words, if `window` does not fit a series of n_points."""
-        raise NotImplementedError
 
+    @abstractmethod
     def n_train_windows(self, prepared) -> int:
-        raise NotImplementedError
+        """How many training examples (windows, or blocks) one epoch goes through."""
 
     def cost_shape(self, prepared) -> tuple[int, int]:
         """(training sequences per epoch, steps each) for the compute cap."""
         return self.n_train_windows(prepared), prepared.cfg.window
 
     # ----- training --------------------------------------------------------------------------
+    @abstractmethod
     def train_rnn_epoch(self, run) -> None:
-        raise NotImplementedError
+        """Train `run.rnn` for one epoch with `run.rnn_opt`, extending `run.rnn_history`."""
 
+    @abstractmethod
     def mlp_data(self, prepared, part: str):
         """(X, Y) the MLP trains or is scored on in one part, or (None, None) when empty."""
-        raise NotImplementedError
 
     # ----- evaluation ------------------------------------------------------------------------
+    @abstractmethod
     def evaluate(self, run, true_function=None):
         """An `rnn_core.evaluate.Evaluation` of the run, in the data's units."""
-        raise NotImplementedError
 
+    @abstractmethod
     def live_view(self, run, true_function=None):
         """An `rnn_core.evaluate.LiveView`: the few predictions the training screen redraws."""
-        raise NotImplementedError
 
+    @abstractmethod
     def part_windows(self, prepared, part: str = "train", window: int | None = None):
         """Every window of one part, scaled (Inside views), optionally with another length."""
-        raise NotImplementedError
 
+    @abstractmethod
     def part_predictions(self, run, part: str):
         """(predictions, targets, hidden states) of one part in scaled units (Inside)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def with_scaler(self, prepared, scaler, x_scaler=None):
         """The same split and windows, scaled by another (already fitted) scaler (Inside)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def mlp_reads(self, cfg) -> tuple[str, str]:
         """(what the MLP reads, whether its size grows with the window), in words."""
-        raise NotImplementedError
