@@ -60,6 +60,7 @@ class LabConfig:
     val_frac: float = 0.1
     test_frac: float = 0.2
     # --- model ----------------------------------------------------------------------------
+    cell: str = "rnn"  # rnn: the Elman cell; gru, lstm: gated cells (rnn_core.cells)
     n_hidden: int = 20
     n_layers: int = 1
     activation: str = "tanh"
@@ -139,6 +140,10 @@ FIELDS: dict[str, Field] = {
                       "watch for over-fitting while training.", lo=0.0, hi=0.4),
     "test_frac": Field("Test share", "Share at the end of the series kept unseen until the "
                        "comparison.", lo=0.05, hi=0.5),
+    "cell": Field("Cell", "Elman RNN: h_t = tanh(W x_t + U h_{t-1} + b), the textbook cell. "
+                  "GRU and LSTM add gates that decide what to keep and what to forget, so a "
+                  "gradient can survive many steps: they remember further back.",
+                  choices=("rnn", "gru", "lstm")),
     "n_hidden": Field("Hidden units", "Size of the hidden state h_t: more units remember more "
                       "but train slower and over-fit sooner.", lo=1, hi=256),
     "n_layers": Field("Layers", "Stacked recurrent layers; the second reads the first one's "
