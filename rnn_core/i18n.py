@@ -6,8 +6,8 @@
     ngettext("{n} epoch", "{n} epochs", n)
 
 English is the source language (the msgids). The catalogues are `locale/<lang>/LC_MESSAGES/
-rnnlab.po` (edited by people, extracted with Babel: see locale/README.md) and the compiled
-`rnnlab.mo` beside it (read here by the standard library's gettext). The language is a
+<domain>.po` (edited by people, extracted with Babel: see locale/README.md) and the compiled
+`<domain>.mo` beside it (read here by the standard library's gettext). The language is a
 context variable: each Streamlit session's script run sets it (`set_language`), so two
 students with two languages on one server never see each other's.
 """
@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-DOMAIN = "rnnlab"
+DOMAINS = ("rnnlab", "lessons")  # the app's strings; the guided lessons' texts
 LANGUAGES = {"en": "English", "zh": "中文"}  # code -> the language's own name
 DEFAULT_LANGUAGE = "en"
 
@@ -30,9 +30,14 @@ _language: contextvars.ContextVar[str] = contextvars.ContextVar("rnnlab_language
 
 @lru_cache(maxsize=None)
 def _catalogue(lang: str) -> gettext.NullTranslations:
+    """One language's catalogues, chained: a msgid missing from the first is looked up in the next."""
     if lang == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True)
+    first, *rest = (gettext.translation(d, localedir=LOCALE_DIR, languages=[lang], fallback=True)
+                    for d in DOMAINS)
+    for more in rest:
+        first.add_fallback(more)
+    return first
 
 
 def set_language(lang: str) -> str:
