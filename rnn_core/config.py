@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from rnn_core.i18n import N_, _
 from rnn_core.sources import validate
 from rnn_core.sources.stock_sample import SAMPLE_TICKERS
 from rnn_core.tasks import TASK_KEYS, TASKS, get_task
@@ -94,82 +95,107 @@ def _end_date(raw: str) -> str:
 
 
 FIELDS: dict[str, Field] = {
-    "source": Field("Data source", "Where the numbers come from: a synthetic curve, a FRED "
-                    "economic series, a stock ticker (needs internet), real weekly stock prices "
-                    "bundled with the app (works offline) or your own CSV file.",
+    "source": Field(N_("Data source"), N_("Where the numbers come from: a synthetic curve, a FRED "
+                       "economic series, a stock ticker (needs internet), real weekly stock prices "
+                       "bundled with the app (works offline) or your own CSV file."),
                     choices=("synthetic", "fred", "ticker", "sample", "csv")),
-    "synthetic_kind": Field("Synthetic series", "x·sin(x) grows and oscillates; a sine repeats "
-                            "exactly; a damped oscillation fades; a random walk cannot be "
-                            "predicted better than 'tomorrow = today'.",
+    "synthetic_kind": Field(N_("Synthetic series"),
+                            N_("x·sin(x) grows and oscillates; a sine repeats exactly; a damped "
+                               "oscillation fades; a random walk cannot be predicted better than "
+                               "'tomorrow = today'."),
                             choices=("xsinx", "sine", "damped", "random_walk")),
-    "x_start": Field("x from", "First x coordinate of the synthetic curve.", lo=-100.0, hi=100.0),
-    "x_stop": Field("x to", "Last x coordinate of the synthetic curve.", lo=-100.0, hi=100.0),
-    "n_points": Field("Points", "How many samples of the curve: more points give more training "
-                      "windows but slower epochs.", lo=20, hi=20_000),
-    "noise": Field("Noise amplitude", "Uniform noise in [-a, a] added to every point; 0 gives "
-                   "the clean curve.", lo=0.0, hi=10.0),
-    "data_seed": Field("Data seed", "Seed of the noise, so the same curve can be drawn again.",
+    "x_start": Field(N_("x from"),
+                     N_("First x coordinate of the synthetic curve."), lo=-100.0, hi=100.0),
+    "x_stop": Field(N_("x to"),
+                    N_("Last x coordinate of the synthetic curve."), lo=-100.0, hi=100.0),
+    "n_points": Field(N_("Points"),
+                      N_("How many samples of the curve: more points give more training windows "
+                         "but slower epochs."), lo=20, hi=20_000),
+    "noise": Field(N_("Noise amplitude"),
+                   N_("Uniform noise in [-a, a] added to every point; 0 gives the clean curve."),
+                   lo=0.0, hi=10.0),
+    "data_seed": Field(N_("Data seed"),
+                       N_("Seed of the noise, so the same curve can be drawn again."),
                        lo=0, hi=2**31 - 1),
-    "fred_id": Field("FRED series id", "A FRED series id such as GS10 (10-year treasury yield) "
-                     "or UNRATE (unemployment rate).", check=validate.fred_id),
-    "ticker": Field("Ticker symbol", "A Yahoo Finance symbol such as GOOGL, MSFT or ^GSPC.",
+    "fred_id": Field(N_("FRED series id"),
+                     N_("A FRED series id such as GS10 (10-year treasury yield) or UNRATE "
+                        "(unemployment rate)."), check=validate.fred_id),
+    "ticker": Field(N_("Ticker symbol"), N_("A Yahoo Finance symbol such as GOOGL, MSFT or ^GSPC."),
                     check=validate.ticker_symbol),
-    "sample_ticker": Field("Company", "Weekly closes 2018–2019 from plotly's bundled sample, "
-                           "each divided by its first week's close.", choices=SAMPLE_TICKERS),
-    "field": Field("Price field", "Which daily number to model: opening price, closing price, "
-                   "and so on.", choices=("Open", "High", "Low", "Close", "Adj Close", "Volume")),
-    "interval": Field("Frequency", "Daily or weekly prices.", choices=("1d", "1wk")),
-    "start": Field("From date", "First date to download (YYYY-MM-DD).", check=_start_date),
-    "end": Field("To date", "Last date to download (YYYY-MM-DD).", check=_end_date),
-    "task": Field("Task", "Window -> next value trains on the last output only (many-to-one); "
-                  "sequence trains every step to predict the following value (many-to-many) — "
-                  "validation and test score the next value only, for both; x-blocks -> y is "
-                  "seed 001's experiment: blocks of x in, blocks of y out, the hidden state "
-                  "carried along the whole curve, trained on all of it and tested by "
-                  "extrapolating past its end.",
+    "sample_ticker": Field(N_("Company"),
+                           N_("Weekly closes 2018–2019 from plotly's bundled sample, each divided "
+                              "by its first week's close."), choices=SAMPLE_TICKERS),
+    "field": Field(N_("Price field"),
+                   N_("Which daily number to model: opening price, closing price, and so on."),
+                   choices=("Open", "High", "Low", "Close", "Adj Close", "Volume")),
+    "interval": Field(N_("Frequency"), N_("Daily or weekly prices."), choices=("1d", "1wk")),
+    "start": Field(N_("From date"), N_("First date to download (YYYY-MM-DD)."), check=_start_date),
+    "end": Field(N_("To date"), N_("Last date to download (YYYY-MM-DD)."), check=_end_date),
+    "task": Field(N_("Task"),
+                  N_("Window -> next value trains on the last output only (many-to-one); sequence "
+                     "trains every step to predict the following value (many-to-many) — "
+                     "validation and test score the next value only, for both; x-blocks -> y is "
+                     "seed 001's experiment: blocks of x in, blocks of y out, the hidden state "
+                     "carried along the whole curve, trained on all of it and tested by "
+                     "extrapolating past its end."),
                   choices=TASK_KEYS),
-    "window": Field("Window", "How many past steps the network reads before predicting: longer "
-                    "windows see more history but train slower and leave fewer samples. In the "
-                    "x-blocks task, the number of blocks backpropagated through.", lo=1, hi=500),
-    "block": Field("Block size", "x-blocks task only: how many consecutive x values form one "
-                   "time step's input.", lo=1, hi=50),
-    "scaler": Field("Scaling", "Min-max maps the training part to [0, 1]; standard scaling to "
-                    "mean 0, spread 1. Both are fitted on the training part only.",
+    "window": Field(N_("Window"),
+                    N_("How many past steps the network reads before predicting: longer windows "
+                       "see more history but train slower and leave fewer samples. In the "
+                       "x-blocks task, the number of blocks backpropagated through."),
+                    lo=1, hi=500),
+    "block": Field(N_("Block size"),
+                   N_("x-blocks task only: how many consecutive x values form one time step's "
+                      "input."), lo=1, hi=50),
+    "scaler": Field(N_("Scaling"),
+                    N_("Min-max maps the training part to [0, 1]; standard scaling to mean 0, "
+                       "spread 1. Both are fitted on the training part only."),
                     choices=("minmax", "standard")),
-    "val_frac": Field("Validation share", "Share of the series (after the training part) used to "
-                      "watch for over-fitting while training.", lo=0.0, hi=0.4),
-    "test_frac": Field("Test share", "Share at the end of the series kept unseen until the "
-                       "comparison.", lo=0.05, hi=0.5),
-    "cell": Field("Cell", "Elman RNN: h_t = tanh(W x_t + U h_{t-1} + b), the textbook cell. "
-                  "GRU and LSTM add gates that decide what to keep and what to forget, so a "
-                  "gradient can survive many steps: they remember further back.",
+    "val_frac": Field(N_("Validation share"),
+                      N_("Share of the series (after the training part) used to watch for "
+                         "over-fitting while training."), lo=0.0, hi=0.4),
+    "test_frac": Field(N_("Test share"), N_("Share at the end of the series kept unseen until the "
+                          "comparison."), lo=0.05, hi=0.5),
+    "cell": Field(N_("Cell"), N_("Elman RNN: h_t = tanh(W x_t + U h_{t-1} + b), the textbook cell. "
+                     "GRU and LSTM add gates that decide what to keep and what to forget, so a "
+                     "gradient can survive many steps: they remember further back."),
                   choices=("rnn", "gru", "lstm")),
-    "n_hidden": Field("Hidden units", "Size of the hidden state h_t: more units remember more "
-                      "but train slower and over-fit sooner.", lo=1, hi=256),
-    "n_layers": Field("Layers", "Stacked recurrent layers; the second reads the first one's "
-                      "hidden states.", lo=1, hi=3),
-    "activation": Field("Activation", "tanh keeps h_t in (-1, 1); relu can grow without bound "
-                        "and explode.", choices=("tanh", "relu")),
-    "mlp_hidden": Field("MLP hidden units", "Size of the baseline MLP's hidden layer; the MLP "
-                        "sees the whole window at once and has no memory.", lo=1, hi=256),
-    "optimizer": Field("Optimizer", "Adam adapts each weight's step size and is the safe choice; "
-                       "SGD is the textbook rule; momentum smooths SGD's steps.",
+    "n_hidden": Field(N_("Hidden units"),
+                      N_("Size of the hidden state h_t: more units remember more but train slower "
+                         "and over-fit sooner."), lo=1, hi=256),
+    "n_layers": Field(N_("Layers"), N_("Stacked recurrent layers; the second reads the first one's "
+                         "hidden states."), lo=1, hi=3),
+    "activation": Field(N_("Activation"),
+                        N_("tanh keeps h_t in (-1, 1); relu can grow without bound and explode."),
+                        choices=("tanh", "relu")),
+    "mlp_hidden": Field(N_("MLP hidden units"),
+                        N_("Size of the baseline MLP's hidden layer; the MLP sees the whole "
+                           "window at once and has no memory."), lo=1, hi=256),
+    "optimizer": Field(N_("Optimizer"),
+                       N_("Adam adapts each weight's step size and is the safe choice; SGD is the "
+                          "textbook rule; momentum smooths SGD's steps."),
                        choices=("adam", "sgd", "momentum")),
-    "lr": Field("Learning rate", "Step size of each update: too small learns slowly, too large "
-                "makes the loss jump or explode.", lo=1e-5, hi=10.0, log=True),
-    "epochs": Field("Epochs", "How many passes over the training windows.", lo=1, hi=2000),
-    "batch_size": Field("Batch size", "Windows per update: small batches update more often but "
-                        "more noisily.", lo=1, hi=1024),
-    "clip": Field("Gradient clipping", "Largest allowed global gradient norm; rescales bigger "
-                  "gradients to stop them exploding. 0 turns clipping off.", lo=0.0, hi=1000.0),
-    "bptt_steps": Field("Truncation (BPTT steps)", "Each prediction's error flows back through "
-                        "at most this many steps (the last ones up to and including its own); "
-                        "the state before them is treated as a constant. 0 uses the whole "
-                        "window. Shorter cannot learn longer dependencies.", lo=0, hi=500),
-    "seed": Field("Seed", "Seed of the initial weights and the shuffling: the same seed gives "
-                  "the same run.", lo=0, hi=2**31 - 1),
-    "horizon": Field("Extrapolation steps", "How many steps past the end of the data each model "
-                     "forecasts by feeding its own predictions back.", lo=1, hi=1000),
+    "lr": Field(N_("Learning rate"),
+                N_("Step size of each update: too small learns slowly, too large makes the loss "
+                   "jump or explode."), lo=1e-5, hi=10.0, log=True),
+    "epochs": Field(N_("Epochs"), N_("How many passes over the training windows."), lo=1, hi=2000),
+    "batch_size": Field(N_("Batch size"),
+                        N_("Windows per update: small batches update more often but more noisily."),
+                        lo=1, hi=1024),
+    "clip": Field(N_("Gradient clipping"),
+                  N_("Largest allowed global gradient norm; rescales bigger gradients to stop "
+                     "them exploding. 0 turns clipping off."), lo=0.0, hi=1000.0),
+    "bptt_steps": Field(N_("Truncation (BPTT steps)"),
+                        N_("Each prediction's error flows back through at most this many steps "
+                           "(the last ones up to and including its own); the state before them is "
+                           "treated as a constant. 0 uses the whole window. Shorter cannot learn "
+                           "longer dependencies."), lo=0, hi=500),
+    "seed": Field(N_("Seed"),
+                  N_("Seed of the initial weights and the shuffling: the same seed gives the same "
+                     "run."), lo=0, hi=2**31 - 1),
+    "horizon": Field(N_("Extrapolation steps"),
+                     N_("How many steps past the end of the data each model forecasts by feeding "
+                        "its own predictions back."), lo=1, hi=1000),
 }
 
 # The compute cap: one run may cost at most this many `epochs x windows x n_hidden^2` units,
@@ -189,36 +215,38 @@ def compute_cost(cfg: LabConfig, *, n_windows: int, steps: int, n_in: int) -> fl
 def _coerce(name: str, raw: Any, default: Any) -> Any:
     """Turn a raw value (a string from a URL, a number from a widget) into the field's type."""
     spec = FIELDS[name]
+    label = _(spec.label)
     example = getattr(LabConfig, name, default)  # the field's default, e.g. 20 hidden units
     if isinstance(default, bool):
         value = str(raw).lower() in ("1", "true", "yes")
     elif isinstance(default, (int, float)):
         whole = isinstance(default, int)
-        kind = "a whole number" if whole else "a number"
         try:  # float('abc') would say "could not convert string to float": not for students
             as_float = float(raw.strip() if isinstance(raw, str) else raw)
         except (TypeError, ValueError):
-            raise ValueError(f"{spec.label} must be {kind} such as {example}, "
-                             f"not {raw!r}") from None
+            message = _("{label} must be a whole number such as {example}, not {raw}") if whole \
+                else _("{label} must be a number such as {example}, not {raw}")
+            raise ValueError(message.format(label=label, example=example, raw=repr(raw))) from None
         if whole and not as_float.is_integer():
-            raise ValueError(f"{spec.label} must be a whole number such as {example}, "
-                             f"not {raw!r}")
+            raise ValueError(_("{label} must be a whole number such as {example}, not {raw}")
+                             .format(label=label, example=example, raw=repr(raw)))
         if not math.isfinite(as_float):
-            raise ValueError(f"{spec.label} must be a finite number such as {example}, "
-                             f"not {raw!r}")
+            raise ValueError(_("{label} must be a finite number such as {example}, not {raw}")
+                             .format(label=label, example=example, raw=repr(raw)))
         value = int(as_float) if whole else as_float
     else:
         value = str(raw).strip()
         if len(value) > 40:
-            raise ValueError(f"{spec.label} is too long")
+            raise ValueError(_("{label} is too long").format(label=label))
         if spec.check is not None:
             value = spec.check(value)
     if spec.choices is not None and value not in spec.choices:
-        raise ValueError(f"{spec.label} must be one of {', '.join(map(str, spec.choices))}")
+        raise ValueError(_("{label} must be one of {choices}").format(
+            label=label, choices=", ".join(map(str, spec.choices))))
     if spec.lo is not None and value < spec.lo:
-        raise ValueError(f"{spec.label} must be at least {spec.lo}")
+        raise ValueError(_("{label} must be at least {lo}").format(label=label, lo=spec.lo))
     if spec.hi is not None and value > spec.hi:
-        raise ValueError(f"{spec.label} must be at most {spec.hi}")
+        raise ValueError(_("{label} must be at most {hi}").format(label=label, hi=spec.hi))
     return value
 
 
@@ -229,10 +257,10 @@ def validated(cfg: LabConfig) -> LabConfig:
     cfg = cfg.replace(**{f.name: _coerce(f.name, getattr(cfg, f.name), f.default)
                          for f in dataclasses.fields(LabConfig)})
     if cfg.x_stop <= cfg.x_start:
-        raise ValueError("'x to' must be larger than 'x from'")
+        raise ValueError(_("'x to' must be larger than 'x from'"))
     if cfg.val_frac + cfg.test_frac >= 0.8:
-        raise ValueError("Validation and test shares leave too little data for training: "
-                         "keep their sum below 0.8")
+        raise ValueError(_("Validation and test shares leave too little data for training: "
+                           "keep their sum below 0.8"))
     validate.date_range(cfg.start, cfg.end)  # the start date must come before the end date
     return cfg
 
@@ -254,13 +282,15 @@ def from_mapping(values: dict[str, Any],
         try:
             changes[name] = _coerce(name, raw, defaults[name])
         except (TypeError, ValueError) as err:
-            notes.append(f"Ignored {name}={str(raw)[:40]!r}: {str(err).rstrip('.')}; "
-                         f"using {getattr(base, name)!r}.")
+            notes.append(_("Ignored {setting}: {why}; using {value}.").format(
+                setting=f"{name}={str(raw)[:40]!r}", why=str(err).rstrip("."),
+                value=repr(getattr(base, name))))
     cfg = base.replace(**changes)
     try:
         cfg = validated(cfg)
     except ValueError as err:
-        notes.append(f"Ignored the link's settings ({str(err).rstrip('.')}); using the defaults.")
+        notes.append(_("Ignored the link's settings ({why}); using the defaults.").format(
+            why=str(err).rstrip(".")))
         cfg = base
     return cfg, notes
 
@@ -304,8 +334,10 @@ def parse_values(text: str, name: str, kind: type = float) -> list:
         try:
             value = _coerce(name, raw, kind(0))
         except (TypeError, ValueError) as err:
-            raise ValueError(f"{spec.label}: {raw!r} is not valid ({err}).") from None
+            raise ValueError(_("{label}: {raw} is not valid ({why}).").format(
+                label=_(spec.label), raw=repr(raw), why=err)) from None
         out.append(value)
     if not out:
-        raise ValueError(f"{spec.label}: give at least one value, e.g. 10, 20.")
+        raise ValueError(_("{label}: give at least one value, e.g. 10, 20.").format(
+            label=_(spec.label)))
     return list(dict.fromkeys(out))

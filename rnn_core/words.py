@@ -1,9 +1,13 @@
 """Words for counts in messages: the one place that knows "1 epoch" from "2 epochs".
 
 Plain Python, no Streamlit, so the core's error messages and the pages' captions share it.
+Translated: `counted(n, "epoch")` is looked up as ngettext("{n} epoch", "{n} epochs", n) (the
+extractor in rnn_core/i18n.py reads the call that way), so the noun must be a literal string.
 """
 
 from __future__ import annotations
+
+from rnn_core.i18n import format_number, ngettext
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -20,4 +24,5 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     >>> counted(2, "series", plural="series")
     '2 series'
     """
-    return f"{n} {noun if n == 1 else plural if plural is not None else noun + 's'}"
+    plural = plural if plural is not None else noun + "s"
+    return ngettext(f"{{n}} {noun}", f"{{n}} {plural}", n).format(n=format_number(n))

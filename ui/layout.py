@@ -8,18 +8,20 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from rnn_core import i18n
+from rnn_core.i18n import N_, _
 from rnn_core.sources.series import describe
 from rnn_core.words import counted
 from ui import data, state, training
 
 _ROOT = Path(__file__).resolve().parent.parent
-PAGES = (
-    ("app.py", "Home", ":material/home:"),
-    ("pages/1_Data.py", "Data", ":material/show_chart:"),
-    ("pages/2_Train.py", "Train", ":material/model_training:"),
-    ("pages/3_Compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/4_Inside.py", "Inside the RNN", ":material/biotech:"),
-    ("pages/5_Sweep.py", "Sweep", ":material/grid_view:"),
+PAGES = (  # (file, title, icon); the titles are translated where shown: _(title)
+    ("app.py", N_("Home"), ":material/home:"),
+    ("pages/1_Data.py", N_("Data"), ":material/show_chart:"),
+    ("pages/2_Train.py", N_("Train"), ":material/model_training:"),
+    ("pages/3_Compare.py", N_("Compare"), ":material/compare_arrows:"),
+    ("pages/4_Inside.py", N_("Inside the RNN"), ":material/biotech:"),
+    ("pages/5_Sweep.py", N_("Sweep"), ":material/grid_view:"),
 )
 TRAIN_PAGE = PAGES[2]
 
@@ -27,22 +29,36 @@ TRAIN_PAGE = PAGES[2]
 # (another student's runs are in other threads) and page_setup sets both first in every run, so
 # a handle kept here never reaches another run or another session.
 _this_run = threading.local()
+# A widget's callback runs before the page's first line: it reads the session's language too.
+i18n.set_language_source(state.language)
 
 
 def page_setup(title: str, icon: str) -> None:
-    """Configure the page, load the link's settings once, draw the sidebar and notes."""
-    st.set_page_config(page_title=f"{title} · RNN Lab", page_icon=icon, layout="wide")
+    """Set this run's language, configure the page, load the link's settings once, draw the
+    sidebar (with the language switch) and notes. `title` is the English title (a msgid)."""
+    i18n.set_language(state.language())  # before any string of this run is produced
+    st.set_page_config(page_title=f"{_(title)} · RNN Lab", page_icon=icon, layout="wide")
     state.init_session()
     with st.sidebar:
         st.markdown("### RNN Lab")
         for path, label, page_icon in PAGES:
-            link(path, label, page_icon)
+            link(path, _(label), page_icon)
         st.divider()
+        language_switch()
         _this_run.status, _this_run.page = st.empty(), title
         refresh_status()
     for note in st.session_state.get(state.NOTES, []):
         st.info(note)
     state.show_flash()
+
+
+def language_switch() -> None:
+    """English / 中文 in the sidebar; the choice is a session setting (and `lang=` in the link),
+    so it survives page changes and reruns."""
+    codes = tuple(i18n.LANGUAGES)
+    st.radio("Language · 语言", codes, index=codes.index(state.language()), key="lang_switch",
+             format_func=i18n.LANGUAGES.get, horizontal=True, label_visibility="collapsed",
+             on_change=lambda: state.set_language(st.session_state["lang_switch"]))
 
 
 def link(path: str, label: str, icon: str, where=st) -> None:
@@ -59,28 +75,32 @@ def status_lines() -> tuple[str, str]:
     """Where the student is: the data loaded and the model (trained, or training now)."""
     series = data.current_series()
     if series is None:
-        data_line = "No data loaded yet: start on the **Data** page."
+        data_line = _("No data loaded yet: start on the **Data** page.")
     else:
-        data_line = f"**Data:** {series.name} — {describe(series).text}"
+        data_line = _("**Data:** {name} — {summary}").format(name=series.name,
+                                                            summary=describe(series).text)
     run = state.current_run()
     if run is None:
-        model_line = "**Model:** not trained yet."
+        model_line = _("**Model:** not trained yet.")
     elif st.session_state.get(training.TRAINING):
         target = st.session_state.get(training.TARGET) or run.cfg.epochs
         if getattr(_this_run, "page", TRAIN_PAGE[1]) == TRAIN_PAGE[1]:
-            model_line = f"**Model:** training… epoch {run.epochs_done} of {target}"
+            model_line = _("**Model:** training… epoch {epoch} of {target}").format(
+                epoch=run.epochs_done, target=target)
         else:  # the loop runs on the Train page only, and goes on there
-            model_line = (f"**Model:** training paused at epoch {run.epochs_done} of {target}; "
-                          "it goes on when you open **Train**.")
+            model_line = _("**Model:** training paused at epoch {epoch} of {target}; it goes on "
+                           "when you open **Train**.").format(epoch=run.epochs_done, target=target)
     else:
         h = run.rnn_history
-        loss = f", train loss {h.train_loss[-1]:.3g}" if h is not None and len(h) else ""
-        model_line = (f"**Model:** RNN {counted(run.cfg.n_hidden, 'hidden unit')}, "
-                      f"{counted(run.epochs_done, 'epoch')}{loss}.")
+        loss = _(", train loss {loss:.3g}").format(loss=h.train_loss[-1]) \
+            if h is not None and len(h) else ""
+        model_line = _("**Model:** RNN {hidden}, {epochs}{loss}.").format(
+            hidden=counted(run.cfg.n_hidden, 'hidden unit'),
+            epochs=counted(run.epochs_done, 'epoch'), loss=loss)
         changed = run.differences(None if series is None else series.values, state.cfg())
         if changed:  # every page says so, not only Train, Compare and Inside
-            model_line += (f" Trained on {run.prepared.data_name or 'other data'}; since then "
-                           f"{'; '.join(changed)}.")
+            model_line += _(" Trained on {data}; since then {changes}.").format(
+                data=run.prepared.data_name or _("other data"), changes="; ".join(changed))
     return data_line, model_line
 
 

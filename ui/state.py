@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from rnn_core.config import FIELDS, LabConfig, from_mapping, to_query_params
+from rnn_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, ngettext
 
 CFG = "cfg"  # LabConfig: every setting
 SERIES = "series"  # SeriesData: the data currently loaded
@@ -21,8 +22,9 @@ NOTES = "link_notes"  # plain-words notes about ignored link parameters
 HIDDEN = "hidden_controls"  # set of field names a teacher's link hides
 LOCKED = "locked_controls"  # set of field names a teacher's link locks
 MESSAGE = "flash"  # (kind, text, page link or None) shown once by the next page run
+LANG = "language"  # "en" | "zh": the language of every page (?lang=zh), a UI setting
 
-_URL_ONLY = ("hide", "lock")
+_URL_ONLY = ("hide", "lock", "lang")
 
 
 def _names(raw: str) -> set[str]:
@@ -37,12 +39,28 @@ def init_session() -> None:
     cfg, notes = from_mapping({k: v for k, v in params.items() if k not in _URL_ONLY})
     unknown = sorted(set(params) - set(FIELDS) - set(_URL_ONLY))
     if unknown:
-        what = "parameter" if len(unknown) == 1 else "parameters"
-        notes.append(f"Ignored unknown link {what}: {', '.join(u[:30] for u in unknown)}.")
+        notes.append(ngettext("Ignored unknown link parameter: {names}.",
+                              "Ignored unknown link parameters: {names}.", len(unknown)).format(
+            names=", ".join(u[:30] for u in unknown)))
     st.session_state[CFG] = cfg
     st.session_state[NOTES] = notes
     st.session_state[HIDDEN] = _names(params.get("hide", ""))
     st.session_state[LOCKED] = _names(params.get("lock", ""))
+
+
+def language() -> str:
+    """The session's language: the link's `lang=` at first, then the sidebar switch's choice."""
+    try:
+        if LANG not in st.session_state:
+            raw = st.query_params.get("lang", DEFAULT_LANGUAGE)
+            st.session_state[LANG] = raw if raw in LANGUAGES else DEFAULT_LANGUAGE
+        return st.session_state[LANG]
+    except Exception:  # no script run (a plain import, a thread of its own): the default
+        return DEFAULT_LANGUAGE
+
+
+def set_language(lang: str) -> None:
+    st.session_state[LANG] = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def cfg() -> LabConfig:
@@ -55,11 +73,14 @@ def set_cfg(new: LabConfig) -> None:
 
 def sync_url() -> None:
     """Mirror the configuration into the URL: only what differs from the defaults and matters
-    for the current source and task (config.relevant_fields), plus a teacher's hide/lock."""
+    for the current source and task (config.relevant_fields), plus a teacher's hide/lock and
+    the language when it is not English."""
     wanted = to_query_params(cfg(), only_relevant=True)
     for key, names in (("hide", HIDDEN), ("lock", LOCKED)):
         if st.session_state.get(names):
             wanted[key] = ",".join(sorted(st.session_state[names]))
+    if language() != DEFAULT_LANGUAGE:
+        wanted["lang"] = language()
     current = {k: st.query_params[k] for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -79,7 +100,7 @@ def show_flash(where=None) -> None:
         getattr(where, kind)(text)
     if link:
         try:
-            where.page_link(link[0], label=link[1], icon=link[2])
+            where.page_link(link[0], label=_(link[1]), icon=link[2])
         except StreamlitPageNotFoundError:
             pass  # the page was started as its own entry point (a test of that page alone)
 
@@ -166,6 +187,7 @@ PRESET_APPLIED = "preset_applied"  # the key of the preset applied last
 TRAINING = "training"  # bool: the loop should run
 TARGET = "target_epochs"  # the epoch count the loop trains to
 TRAINING_OWNER = "training_owner"  # token of the script run that owns the loop
+TRAIN_LANE = "train_lane"  # rnn_core.pooled.Lane: this session's one chunk in flight
 FALLBACK = "diverged_fallback"  # the run put back because a new one diverged in epoch 1
 MODEL_LOADED = "model_file_digest"  # the last model file handled, so a rerun does not redo it
 MODEL_PENDING = "model_file"  # (name, bytes) of an uploaded model file not handled yet
