@@ -24,7 +24,7 @@ LOCKED = "locked_controls"  # set of field names a teacher's link locks
 MESSAGE = "flash"  # (kind, text, page link or None) shown once by the next page run
 LANG = "language"  # "en" | "zh": the language of every page (?lang=zh), a UI setting
 
-_URL_ONLY = ("hide", "lock", "lang")
+_URL_ONLY = ("hide", "lock", "lang", "lesson", "step", "compact")  # lesson= … : ui/lessons_ui.py
 
 
 def _names(raw: str) -> set[str]:
@@ -46,6 +46,8 @@ def init_session() -> None:
     st.session_state[NOTES] = notes
     st.session_state[HIDDEN] = _names(params.get("hide", ""))
     st.session_state[LOCKED] = _names(params.get("lock", ""))
+    st.session_state[LESSON_LINK] = {k: params[k] for k in ("lesson", "step", "compact")
+                                     if k in params}
 
 
 def language() -> str:
@@ -71,11 +73,11 @@ def set_cfg(new: LabConfig) -> None:
     st.session_state[CFG] = new
 
 
-def sync_url() -> None:
+def sync_url(extra: dict[str, str] | None = None) -> None:
     """Mirror the configuration into the URL: only what differs from the defaults and matters
     for the current source and task (config.relevant_fields), plus a teacher's hide/lock and
-    the language when it is not English."""
-    wanted = to_query_params(cfg(), only_relevant=True)
+    the language when it is not English, and the page's own `extra` (a lesson and step)."""
+    wanted = {**to_query_params(cfg(), only_relevant=True), **(extra or {})}
     for key, names in (("hide", HIDDEN), ("lock", LOCKED)):
         if st.session_state.get(names):
             wanted[key] = ",".join(sorted(st.session_state[names]))
@@ -202,3 +204,10 @@ SWEEP_ROWS = "sweep_rows"  # list of (cfg, result) of the last sweep, filled as 
 SWEEP_TOTAL = "sweep_total"  # how many runs the last sweep has
 SWEEP_PENDING = "sweep_pending"  # the configs of a sweep the Run button asked for
 SWEEP_OWNER = "sweep_owner"  # token of the script run that owns the sweep loop
+# guided lessons (ui/lessons_ui.py)
+LESSON_LINK = "lesson_link"  # {"lesson", "step", "compact"} of the link, read once by the page
+LESSON = "lesson_current"  # (lesson key, step index) the student is on
+LESSON_APPLIED = "lesson_applied"  # (lesson key, step index) whose settings were last applied
+LESSON_PROGRESS = "lesson_progress"  # {(lesson, step): {"prediction", "run", "revealed"}}
+LESSON_COMPACT = "lesson_compact"  # bool: projector mode (one step per screen, no sidebar)
+LESSON_REVEAL = "lesson_reveal"  # memo name of the current step's (Reveal, Observation)
