@@ -22,8 +22,10 @@ PAGES = (  # (file, title, icon); the titles are translated where shown: _(title
     ("pages/3_Compare.py", N_("Compare"), ":material/compare_arrows:"),
     ("pages/4_Inside.py", N_("Inside the RNN"), ":material/biotech:"),
     ("pages/5_Sweep.py", N_("Sweep"), ":material/grid_view:"),
+    ("pages/6_Lessons.py", N_("Lessons"), ":material/school:"),
 )
 TRAIN_PAGE = PAGES[2]
+LIVE_PAGES = (TRAIN_PAGE[1], PAGES[6][1])  # the pages whose live loop trains (Train, Lessons)
 
 # This script run's sidebar status placeholder and page title. A script run stays in one thread
 # (another student's runs are in other threads) and page_setup sets both first in every run, so
@@ -84,7 +86,7 @@ def status_lines() -> tuple[str, str]:
         model_line = _("**Model:** not trained yet.")
     elif st.session_state.get(training.TRAINING):
         target = st.session_state.get(training.TARGET) or run.cfg.epochs
-        if getattr(_this_run, "page", TRAIN_PAGE[1]) == TRAIN_PAGE[1]:
+        if getattr(_this_run, "page", TRAIN_PAGE[1]) in LIVE_PAGES:
             model_line = _("**Model:** training… epoch {epoch} of {target}").format(
                 epoch=run.epochs_done, target=target)
         else:  # the loop runs on the Train page only, and goes on there
@@ -116,8 +118,8 @@ def refresh_status() -> None:
             st.caption(line)
 
 
-def finish_page() -> None:
+def finish_page(address: dict[str, str] | None = None) -> None:
     """Last call of every page: bring the sidebar status up to date, mirror the configuration
-    into the URL."""
+    (and the page's own `address` parameters, e.g. a lesson's step) into the URL."""
     refresh_status()
-    state.sync_url()
+    state.sync_url(address)
