@@ -1,4 +1,5 @@
-"""The sweep engine: one per server process (shared, holds no student's data)."""
+"""The sweep engine and the live-training pool: one each per server process (shared, holding no
+student's data; each session's own limit, its Lane, lives in its session state)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import streamlit as st
 
 from rnn_core.executors import Engine, get_engine
+from rnn_core.pooled import Pool, pool_from_env
 
 
 def _address() -> str | None:
@@ -24,3 +26,10 @@ def _address() -> str | None:
 def engine() -> Engine:
     """loky's local process pool, or a Dask cluster when an address is configured."""
     return get_engine(_address(), fallback=True)
+
+
+@st.cache_resource(show_spinner=False)
+def training_pool() -> tuple[Pool | None, str]:
+    """(the pool live training uses, a note): the sweep engine's workers unless
+    RNNLAB_TRAIN_WORKERS=0 (then None); the note explains a setting that could not be read."""
+    return pool_from_env(engine)

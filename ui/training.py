@@ -1,11 +1,14 @@
 """The live training loop and the Train / Stop / Step / Reset buttons.
 
 Streamlit reruns the whole script on every click, and a running script is interrupted only at
-its next `st.*` call. So the loop trains through the core's `on_epoch` hook, and about every
-0.2 s redraws the loss chart and the model's forecast (the yield point). It works on its own
-copy of the run: at each checkpoint it hands a copy to the session (`ui.state`, the only writer
-of the current run), but only while it still owns the session's training (a newer run or a
-rerun takes ownership), so a stale thread can never overwrite newer results.
+its next `st.*` call. So the loop trains in chunks of about 0.2 s and redraws the loss chart and
+the model's forecast between chunks (the yield point). The chunks train on the server's worker
+processes or Dask cluster (`rnn_core.pooled`: one chunk in flight per session, a server-wide
+cap, back in this process with a note if the workers stop), or here when
+RNNLAB_TRAIN_WORKERS=0. The loop works on its own copy of the run: at each checkpoint it hands
+the newest state to the session (`ui.state`, the only writer of the current run), but only
+while it still owns the session's training (a newer run or a rerun takes ownership), so a stale
+thread can never overwrite newer results.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ import pandas as pd
 from rnn_core.datasets import true_curve
 from rnn_core.evaluate import live_view
 from rnn_core.experiment import Run, check_cost, prepare
+from rnn_core.pooled import CHUNK_SECONDS, Lane, LiveTraining
 from rnn_core.train import TrainingDiverged
 from rnn_core.words import counted
-from ui import charts, data, layout, state
+from ui import charts, data, engine, layout, state
 from ui.charts.live import live_forecast_chart, on_screen
-from ui.state import TRAINING, TARGET, TRAINING_OWNER as OWNER, FALLBACK
+from ui.state import TRAINING, TARGET, TRAINING_OWNER as OWNER, FALLBACK, TRAIN_LANE
 
-CHUNK_SECONDS = 0.2  # train this long between two redraws
 LIVE_HEIGHT = 370  # both charts of the training screen: side by side on a 1280×720 projector
 
 # One BLAS thread per training: a server runs many students' loops at once, and our small
@@ -194,17 +197,27 @@ class Slots:
         self.progress, self.loss, self.live = progress, loss, live
 
 
-def draw(slots: Slots, run: Run, log_y: bool, started: float | None = None,
-         first_epoch: int = 0, draw_id: int = 0) -> None:
-    """Redraw the progress bar, the loss chart and the live forecast (each draw gets a unique
-    element key, so two draws in one script run never collide)."""
+def progress(slots: Slots, run: Run, started: float | None = None, first_epoch: int = 0,
+             where: str = "") -> None:
+    """The progress bar: epochs done, the time left and where the training runs."""
     target = st.session_state.get(TARGET) or run.cfg.epochs
     done = run.epochs_done
     text = f"Epoch {done} of {target}"
     if started is not None and done > first_epoch:
         per_epoch = (time.perf_counter() - started) / (done - first_epoch)
         text += f" · about {per_epoch * (target - done):.0f} s left"
+    if where:
+        text += f" · {where}"
     slots.progress.progress(min(done / max(target, 1), 1.0), text=text)
+
+
+def draw(slots: Slots, run: Run, log_y: bool, started: float | None = None,
+         first_epoch: int = 0, draw_id: int = 0, where: str = "") -> None:
+    """Redraw the progress bar, the loss chart and the live forecast (each draw gets a unique
+    element key, so two draws in one script run never collide)."""
+    target = st.session_state.get(TARGET) or run.cfg.epochs
+    done = run.epochs_done
+    progress(slots, run, started, first_epoch, where)
     labels = {"RNN": run.task.rnn_loss_label, "MLP": run.task.mlp_loss_label}
     fig = charts.loss_chart({"RNN": run.rnn_history, "MLP": run.mlp_history}, log_y=log_y,
                             train_labels=labels, epochs=max(target, done))
@@ -217,37 +230,57 @@ def draw(slots: Slots, run: Run, log_y: bool, started: float | None = None,
     slots.live.plotly_chart(live, key=f"live_{run.uid}_{done}_{draw_id}", width="stretch")
 
 
+def _lane() -> Lane:
+    """This session's lane: one training chunk in flight at a time, across reruns."""
+    if TRAIN_LANE not in st.session_state:
+        st.session_state[TRAIN_LANE] = Lane()
+    return st.session_state[TRAIN_LANE]
+
+
+def _where(trainer: LiveTraining) -> str:
+    """'training on 2 worker processes', or 'training on the server (the training workers
+    stopped)'."""
+    if trainer.reason:
+        return f"training on the server ({trainer.reason[0].lower()}{trainer.reason[1:]})"
+    return f"training {trainer.where}"
+
+
 def live_loop(slots: Slots, log_y: bool) -> None:
-    """Train until the target epoch with the core's `on_epoch` hook: about every CHUNK_SECONDS
-    it checkpoints a copy into the session (only while it still owns the training) and redraws
-    — the yield point where a click interrupts it."""
+    """Train until the target epoch in chunks (rnn_core.pooled): after each chunk it checkpoints
+    the run into the session (only while it still owns the training) and redraws — the yield
+    point where a click interrupts it. While it waits for a worker, the progress bar says so
+    (another yield point)."""
     if not st.session_state.get(TRAINING) or state.current_run() is None:
         return
     owner = object()
     st.session_state[OWNER] = owner
     target = st.session_state[TARGET]
-    work = state.current_run().snapshot()
-    started, first_epoch = time.perf_counter(), work.epochs_done
-    clock = {"last": started, "draws": 0}
+    pool, setting_note = engine.training_pool()
+    trainer = LiveTraining(state.current_run().snapshot(), pool, _lane(),
+                           chunk_seconds=CHUNK_SECONDS)
+    started, first_epoch = time.perf_counter(), trainer.run.epochs_done
+    draws = [0]
 
-    def on_epoch(run: Run) -> bool:
-        if run.epochs_done < target and time.perf_counter() - clock["last"] < CHUNK_SECONDS:
-            return True  # keep training: not time to redraw yet
+    def on_chunk(run: Run) -> bool:
         if st.session_state.get(OWNER) is not owner:
             return False  # a newer run or a Stop took over: never write stale results
-        state.update_run(run.snapshot())  # checkpoint: the session holds a frozen copy
-        clock["draws"] += 1
-        draw(slots, state.current_run(), log_y, started, first_epoch, clock["draws"])
+        state.update_run(run)  # checkpoint: the trainer never changes `run` again
+        draws[0] += 1
+        draw(slots, run, log_y, started, first_epoch, draws[0], _where(trainer))
         layout.refresh_status()  # the sidebar's epoch count runs along
-        clock["last"] = time.perf_counter()
         return True
 
+    def tick(status: str) -> None:  # waiting for a worker: say so (and let a click in)
+        progress(slots, trainer.run, started, first_epoch, status)
+
     try:
-        work.train(target - work.epochs_done, on_epoch=on_epoch)
+        trainer.train(target - trainer.run.epochs_done, on_chunk=on_chunk, tick=tick)
     except TrainingDiverged as err:
         if st.session_state.get(OWNER) is owner:
-            _diverged(err, work)  # work: the trainer put it back to its last sane epoch
+            _diverged(err, trainer.run)  # the trainer put it back to its last sane epoch
     if st.session_state.get(OWNER) is owner:
+        if (trainer.note or setting_note) and state.MESSAGE not in st.session_state:
+            state.flash("info", trainer.note or setting_note)
         st.session_state[TRAINING] = False
         st.session_state[OWNER] = None
         st.rerun()  # redraw the buttons in their idle state
