@@ -6,6 +6,9 @@ Layout of the archive (plain `np.savez`, readable with `np.load(..., allow_pickl
                    "model": model.config, "scaler": scaler.to_dict() | null, "config": {...}}
     param/<name>   one float64 array per model parameter (W_xh, W_hh, ..., b_y)
 
+The model's "kind" names what it is: "mlp", or the recurrent cell ("rnn" the Elman RNN, "gru",
+"lstm"; see rnn_core/cells.py). Files from before the gated cells say "rnn" and load as before.
+
 Nothing is pickled, so opening a file from a stranger cannot run code. A loaded file is
 checked (format tag, architecture, parameter names and shapes, finite values) and anything
 else raises `ModelFileError` in plain words. Sizes are checked before anything is allocated:
@@ -25,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from rnn_core.cells import CELL_LABELS, CELLS
 from rnn_core.mlp import MLP
 from rnn_core.rnn import RNN
 from rnn_core.scaling import scaler_from_dict
@@ -32,7 +36,8 @@ from rnn_core.words import counted
 
 FORMAT = "rnn-lab-model"
 VERSION = 1
-MODEL_KINDS = {"rnn": RNN, "mlp": MLP}
+MODEL_KINDS = CELLS | {"mlp": MLP}
+KIND_LABELS = CELL_LABELS | {"mlp": "MLP"}
 # All arrays of one file together, unpacked. The largest model the app's settings allow (an MLP
 # reading 500 steps of 50-value blocks through 256 units) is about 51 MB.
 MAX_MODEL_BYTES = 100_000_000
@@ -44,7 +49,7 @@ class ModelFileError(ValueError):
 
 
 class LoadedModel(NamedTuple):
-    model: RNN | MLP
+    model: RNN | MLP  # RNN: any recurrent cell (GRU and LSTM are RNNs with another cell)
     scaler: object | None  # a fitted MinMaxScaler / StandardScaler, or None
     config: dict | None  # the settings saved with the model (e.g. LabConfig.to_dict())
 
@@ -159,7 +164,7 @@ def _check_size(kind: str, kwargs: dict, n_stored: int) -> None:
     doctored file could otherwise ask for a 10^6-unit network). Its largest matrix alone —
     W_hh (H, H) per layer, or the MLP's W1 (H1, n_in) — must fit in the stored numbers."""
     try:
-        if kind == "rnn":
+        if kind in CELLS:  # every cell has at least one (H, H) recurrent matrix per layer
             need = int(kwargs["n_hidden"]) ** 2 * int(kwargs.get("n_layers", 1))
         else:
             hidden = kwargs["n_hidden"]
@@ -178,9 +183,12 @@ def _build(meta: dict, archive, headers: dict[str, _Header]) -> RNN | MLP:
         raise ModelFileError(f"This model file has format version {version!r}; this RNN Lab "
                              f"reads version {VERSION} or older. Update RNN Lab to open it.")
     spec = meta.get("model")
-    if not isinstance(spec, dict) or spec.get("kind") not in MODEL_KINDS:
-        raise ModelFileError(f"This model file names no known architecture: its model kind "
-                             f"must be one of {', '.join(MODEL_KINDS)}.")
+    kind = spec.get("kind") if isinstance(spec, dict) else None
+    if not isinstance(kind, str) or kind not in MODEL_KINDS:
+        known = ", ".join(f"{k!r} ({label})" for k, label in KIND_LABELS.items())
+        said = f"its model kind is {kind!r}" if isinstance(kind, str) else "it names none"
+        raise ModelFileError(f"This model file names no network RNN Lab knows: {said}, and RNN "
+                             f"Lab reads {known}. It may come from a newer RNN Lab.")
     kwargs = {k: v for k, v in spec.items() if k != "kind"}
     stored = {f[len("param/"):] for f in archive.files if f.startswith("param/")
               and f in headers}  # an entry that is not a .npy array is no parameter

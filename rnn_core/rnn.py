@@ -187,6 +187,7 @@ class RNN(ParameterDict):
     dtype: "float64" (default) or "float32" (about twice as fast on large networks; inputs are
     converted to it, and the optimizers keep it).
     """
+    _work_type = _Work      # the work arrays of one batch shape (a gated cell brings its own)
 
     def __init__(self, n_in, n_hidden, n_out, *, activation="tanh", n_layers=1, seed=0,
                  dtype="float64"):
@@ -414,7 +415,7 @@ class RNN(ParameterDict):
     def _work_for(self, N, T, k, bptt_steps, keep_dh=False, reuse=False):
         first = self._first_step(T, k, bptt_steps)
         if not reuse:
-            return _Work(self, N, T, k, first, keep_dh)
+            return self._work_type(self, N, T, k, first, keep_dh)
         key = (N, T, k, first)
         w = self._work.get(key)
         if w is None:
@@ -422,7 +423,7 @@ class RNN(ParameterDict):
             if len(stale) >= 4:                       # a run uses 1-2 shapes; keep memory bounded
                 for old in stale:
                     del self._work[old]
-            w = self._work[key] = _Work(self, N, T, k, first)
+            w = self._work[key] = self._work_type(self, N, T, k, first)
         return w
 
     def _check_data(self, X, Y):
@@ -446,7 +447,7 @@ class RNN(ParameterDict):
     def _run_forward(self, X, h0):
         """Checked X (N, T, I), h0 -> work arrays after the forward pass (fresh)."""
         N, T, _ = X.shape
-        w = _Work(self, N, T, T)
+        w = self._work_type(self, N, T, T)
         np.copyto(w.x[0], X.transpose(1, 0, 2))
         self._forward(w, h0)
         return w
@@ -470,7 +471,7 @@ class RNN(ParameterDict):
         w = self._run_forward(X, h0)
         cache = {"H": [h.transpose(1, 0, 2) for h in w.h],
                  "h_last": np.stack([h[-1] for h in w.h]),
-                 "h0": np.zeros((self.n_layers, N, self.n_hidden), self.dtype)
+                 "h0": np.zeros((len(w.h), N, self.n_hidden), self.dtype)
                  if h0 is None else h0}
         return self._outputs(w).transpose(1, 0, 2), cache
 
@@ -511,6 +512,27 @@ class RNN(ParameterDict):
     def final_state(self, X, h0=None):
         """X (N, T, I) -> (L, N, H): every layer's last state; pass it as h0 to continue."""
         return self.forward(X, h0)[1]["h_last"]
+
+    def input_grads(self, X, dY, *, h0=None):
+        """X (N, T, I), dY (N, O) -> (N, T, I): the gradient of sum(dY * y_T) with respect to
+        every input x_t, y_T being the output at the last step. dY = a one-hot row gives one
+        row of the Jacobian dy_T / dx_t (rnn_core/memory.py: how much each input is remembered).
+        """
+        X = self._check_X(X)
+        N, T, _ = X.shape
+        dY = finite_array("dY", dY, (2,), self.dtype)
+        if dY.shape != (N, self.n_out):
+            raise ValueError(f"dY must have shape ({N}, {self.n_out}); got {dY.shape}.")
+        w = self._work_for(N, T, 1, None)
+        np.copyto(w.x[0], X.transpose(1, 0, 2))
+        self._forward(w, self._check_h0(h0, N))
+        np.copyto(w.E, dY)                              # dL/dy_T = dY, nothing at other steps
+        self._backward(w)
+        return self._input_grads(w).transpose(1, 0, 2)
+
+    def _input_grads(self, w):
+        """dL/dx_t (T, N, I) of layer 0 after a backward pass in w: W_xh^T dL/da_t."""
+        return w.dA[0][:w.T] @ self._params[layer_names(0)[0]]
 
     def hidden_grad_norms(self, X, Y, *, h0=None, bptt_steps=None):
         """(T,) array of ||dL/dh_t|| (top layer, Frobenius norm over batch and units).
