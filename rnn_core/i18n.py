@@ -99,6 +99,19 @@ def format_number(x: float, spec: str = "") -> str:
     return text
 
 
+def translated_labels(frame, index: bool = False):
+    """A pandas DataFrame for display, its column labels and index name (and with `index`, its
+    row labels) in the current language; the values are untouched. English: the frame itself."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return frame
+
+    def label(x):
+        return _(x) if isinstance(x, str) and x else x
+
+    shown = frame.rename(columns=label, index=label if index else None)
+    return shown.rename_axis(label(frame.index.name))
+
+
 # ----- extraction (Babel; used by `pybabel extract` through babel.cfg, never at run time) -----
 COUNTED = "counted"  # rnn_core.words.counted(n, noun[, plural]): an ngettext in disguise
 

@@ -13,13 +13,15 @@ import hashlib
 import streamlit as st
 
 from rnn_core.datasets import data_key, load_series
+from rnn_core.i18n import N_, _
 from rnn_core.sources.csv_upload import ROW_NUMBERS, CsvColumns, csv_columns, load_csv
 from rnn_core.sources.series import DataSourceError, SeriesData
 from ui import state
 from ui.state import (
     DATA_KEY, LOAD_ERROR, UPLOAD, AUTOLOAD, UPLOAD_OPTIONS, UPLOAD_COLUMNS, UPLOAD_REFUSED)
 
-DATE_ORDERS = {True: "day/month/year", False: "month/day/year"}
+DATE_ORDERS = {True: N_("day/month/year"), False: N_("month/day/year")}  # shown with _()
+MISSING_RULES = {"drop": N_("drop"), "interpolate": N_("interpolate")}  # value -> its words
 FETCHED = ("fred", "ticker")  # sources downloaded on request (the Data page's Fetch button);
 # the others load as soon as their settings (or the uploaded file) allow
 
@@ -54,7 +56,7 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
         if cfg.source == "csv":
             raw = st.session_state.get(UPLOAD)
             if raw is None:
-                raise DataSourceError("Choose a CSV file to upload first.")
+                raise DataSourceError(_("Choose a CSV file to upload first."))
             refused = st.session_state.get(UPLOAD_REFUSED)
             if refused is not None and refused[0] == (_key(), cfg.window):  # a rerun: same
                 raise DataSourceError(refused[1])  # file, choices and window (points needed)
@@ -65,7 +67,7 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
                               missing=missing, min_points=cfg.window + 2, name=raw[1],
                               day_first=day_first)
         else:
-            with st.spinner(f"Loading {cfg.source} data…"):
+            with st.spinner(_("Loading {source} data…").format(source=cfg.source)):
                 series = load_series(cfg, refresh=refresh)
     except DataSourceError as err:
         st.session_state[LOAD_ERROR] = str(err)
@@ -80,7 +82,7 @@ def load(refresh: bool = False, quiet: bool = False) -> bool:
 
 
 def _kept() -> str:
-    return " Your previous data is kept." if state.SERIES in st.session_state else ""
+    return _(" Your previous data is kept.") if state.SERIES in st.session_state else ""
 
 
 def loaded_source() -> str | None:
@@ -92,11 +94,11 @@ def next_step(cfg) -> str | None:
     """What the student does to load the configured data, in words ('press **Fetch data** …');
     None when nothing is needed (a synthetic curve, the offline sample, a file already chosen)."""
     if cfg.source == "fred":
-        return f"press **Fetch data** to download the FRED series {cfg.fred_id}"
+        return _("press **Fetch data** to download the FRED series {id}").format(id=cfg.fred_id)
     if cfg.source == "ticker":
-        return f"press **Fetch data** to download {cfg.ticker}"
+        return _("press **Fetch data** to download {ticker}").format(ticker=cfg.ticker)
     if cfg.source == "csv" and st.session_state.get(UPLOAD) is None:
-        return "choose a CSV file above"
+        return _("choose a CSV file above")
     return None
 
 
@@ -106,12 +108,13 @@ def stale_note(cfg, series: SeriesData) -> tuple[str, str] | None:
         return None
     step = next_step(cfg)
     if loaded_source() != cfg.source:  # the source changed: say what is shown, not its notes
-        return "info", (f"Shown below: **{series.name}**, the series loaded before."
-                        + (f" To replace it, {step}." if step else ""))
+        return "info", (_("Shown below: **{name}**, the series loaded before.").format(
+            name=series.name) + (_(" To replace it, {step}.").format(step=step) if step else ""))
     if step:
-        return "warning", f"The settings above changed since this series was loaded: {step}."
-    return "info", ("Shown below: the series loaded before; the new settings could not be "
-                    "loaded (the reason is above).")
+        return "warning", _("The settings above changed since this series was loaded: "
+                            "{step}.").format(step=step)
+    return "info", _("Shown below: the series loaded before; the new settings could not be "
+                     "loaded (the reason is above).")
 
 
 def store_upload(name: str, raw: bytes) -> None:
@@ -147,32 +150,34 @@ def upload_options() -> bool:
     token = upload[2]
     c1, c2, c3 = st.columns(3)
     time_column = c1.selectbox(
-        "Time column", cols.time_candidates, key=f"csv_time_{token}",
+        _("Time column"), cols.time_candidates, key=f"csv_time_{token}",
         index=cols.time_candidates.index(cols.time_column),
-        format_func=lambda c: "(none: number the rows)" if c == ROW_NUMBERS else c,
-        help="The dates (or x values) of the series; rows are sorted by it.")
+        format_func=lambda c: _("(none: number the rows)") if c == ROW_NUMBERS else c,
+        help=_("The dates (or x values) of the series; rows are sorted by it."))
     value_column = c2.selectbox(
-        "Value column", cols.value_candidates, key=f"csv_value_{token}",
+        _("Value column"), cols.value_candidates, key=f"csv_value_{token}",
         index=cols.value_candidates.index(cols.value_column),
-        help="The numbers the network learns to predict.")
-    missing = c3.radio("Missing values", ("drop", "interpolate"), key=f"csv_missing_{token}",
-                       horizontal=True, help="Drop rows with a missing value, or fill them by "
-                                             "straight lines between their neighbours.")
-    sep = {"\t": "tab"}.get(cols.separator, repr(cols.separator))
-    st.caption(f"Detected: separator {sep}, decimal mark {cols.decimal!r}, "
-               f"{'a header row' if cols.header else 'no header row'}.")
+        help=_("The numbers the network learns to predict."))
+    missing = c3.radio(_("Missing values"), ("drop", "interpolate"), key=f"csv_missing_{token}",
+                       horizontal=True, format_func=lambda m: _(MISSING_RULES[m]),
+                       help=_("Drop rows with a missing value, or fill them by straight lines "
+                              "between their neighbours."))
+    sep = {"\t": _("tab")}.get(cols.separator, repr(cols.separator))
+    st.caption(_("Detected: separator {sep}, decimal mark {decimal}, {header}.").format(
+        sep=sep, decimal=repr(cols.decimal),
+        header=_("a header row") if cols.header else _("no header row")))
     if cols.time_column == ROW_NUMBERS:
-        st.info("No column could be read as dates or x values, so the rows are numbered 0, 1, "
-                "2, … in file order. Dates must look like 2024-01-31 (best), 31.01.2024, "
-                "31/01/2024, 01/31/2024 or 31 Jan 2024 — one way for the whole column.")
+        st.info(_("No column could be read as dates or x values, so the rows are numbered 0, 1, "
+                  "2, … in file order. Dates must look like 2024-01-31 (best), 31.01.2024, "
+                  "31/01/2024, 01/31/2024 or 31 Jan 2024 — one way for the whole column."))
     day_first = None
     guessed = cols.guessed_day_first(time_column)
     if guessed is not None:  # the values do not say whether 01/02 is 1 February or 2 January
-        chosen = st.radio("Date order", tuple(DATE_ORDERS), key=f"csv_dayfirst_{token}",
+        chosen = st.radio(_("Date order"), tuple(DATE_ORDERS), key=f"csv_dayfirst_{token}",
                           index=tuple(DATE_ORDERS).index(guessed), horizontal=True,
-                          format_func=DATE_ORDERS.get,
-                          help="No day above 12 shows whether 01/02/2020 is 1 February or "
-                               "2 January; the order preselected is a guess.")
+                          format_func=lambda k: _(DATE_ORDERS[k]),
+                          help=_("No day above 12 shows whether 01/02/2020 is 1 February or "
+                                 "2 January; the order preselected is a guess."))
         day_first = None if chosen == guessed else chosen
     st.session_state[UPLOAD_OPTIONS] = (time_column, value_column, missing, day_first)
     return True

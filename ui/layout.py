@@ -58,9 +58,10 @@ def language_switch() -> None:
     """English / 中文 in the sidebar; the choice is a session setting (and `lang=` in the link),
     so it survives page changes and reruns."""
     codes = tuple(i18n.LANGUAGES)
-    st.radio("Language · 语言", codes, index=codes.index(state.language()), key="lang_switch",
-             format_func=i18n.LANGUAGES.get, horizontal=True, label_visibility="collapsed",
-             on_change=lambda: state.set_language(st.session_state["lang_switch"]))
+    st.segmented_control("Language · 语言", codes, default=state.language(), required=True,
+                         key="lang_switch", format_func=i18n.LANGUAGES.get,
+                         label_visibility="collapsed",
+                         on_change=lambda: state.set_language(st.session_state["lang_switch"]))
 
 
 def link(path: str, label: str, icon: str, where=st) -> None:

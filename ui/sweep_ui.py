@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnn_core.config import LabConfig, compute_cost, parse_values
+from rnn_core.i18n import N_, _
 from rnn_core.sweep import expand_grid, results_table, run_sweep, summarise
 from rnn_core.tasks import get_task
 from rnn_core.words import counted
@@ -34,29 +35,29 @@ def grid_form(n_points: int) -> list[LabConfig] | None:
     cfg = state.cfg()
     task = get_task(cfg.task)
     if not task.held_out:
-        st.error(f"A sweep ranks settings by their validation error, and the task "
-                 f"'{task.label}' has no validation part (it trains on the whole series): "
-                 "choose the next-value or sequence task on the Train page.")
+        st.error(_("A sweep ranks settings by their validation error, and the task '{task}' "
+                   "has no validation part (it trains on the whole series): choose the "
+                   "next-value or sequence task on the Train page.").format(task=_(task.label)))
         return None
     if cfg.val_frac <= 0:
-        st.error("A sweep ranks settings by their validation error: set a validation share "
-                 "above 0 on the Data page.")
+        st.error(_("A sweep ranks settings by their validation error: set a validation share "
+                   "above 0 on the Data page."))
         return None
     c1, c2, c3 = st.columns(3)
-    windows = c1.text_input("Windows", "5, 10, 20", key="sw_windows",
-                            help="Window lengths to try, separated by commas.")
-    hidden = c2.text_input("Hidden units", "5, 20", key="sw_hidden",
-                           help="RNN hidden-state sizes to try, separated by commas.")
-    lrs = c3.text_input("Learning rates", f"{cfg.lr:g}", key="sw_lrs",
-                        help="Learning rates to try, separated by commas.")
+    windows = c1.text_input(_("Windows"), "5, 10, 20", key="sw_windows",
+                            help=_("Window lengths to try, separated by commas."))
+    hidden = c2.text_input(_("Hidden units"), "5, 20", key="sw_hidden",
+                           help=_("RNN hidden-state sizes to try, separated by commas."))
+    lrs = c3.text_input(_("Learning rates"), f"{cfg.lr:g}", key="sw_lrs",
+                        help=_("Learning rates to try, separated by commas."))
     c4, c5, c6 = st.columns(3)
-    activations = c4.multiselect("Activations", ["tanh", "relu"], [cfg.activation],
-                                 key="sw_act", help="tanh, relu or both.")
-    optimizers = c5.multiselect("Optimizers", ["adam", "sgd", "momentum"], [cfg.optimizer],
-                                key="sw_opt", help="Which update rules to compare.")
-    n_seeds = c6.number_input("Seeds per setting", 1, 10, 3, key="sw_seeds",
-                              help="Each setting is trained with this many seeds, to see how "
-                                   "much of the result is luck.")
+    activations = c4.multiselect(_("Activations"), ["tanh", "relu"], [cfg.activation],
+                                 key="sw_act", help=_("tanh, relu or both."))
+    optimizers = c5.multiselect(_("Optimizers"), ["adam", "sgd", "momentum"], [cfg.optimizer],
+                                key="sw_opt", help=_("Which update rules to compare."))
+    n_seeds = c6.number_input(_("Seeds per setting"), 1, 10, 3, key="sw_seeds",
+                              help=_("Each setting is trained with this many seeds, to see how "
+                                     "much of the result is luck."))
     try:
         configs = expand_grid(
             cfg, windows=parse_values(windows, "window", int),
@@ -64,17 +65,17 @@ def grid_form(n_points: int) -> list[LabConfig] | None:
             activations=activations or None, optimizers=optimizers or None,
             seeds=[cfg.seed + k for k in range(int(n_seeds))], n_points=n_points)
     except ValueError as err:
-        st.error(f"This grid cannot run: {err}")
+        st.error(_("This grid cannot run: {why}").format(why=err))
         return None
     cost = sum(compute_cost(c, n_windows=max(n_points - c.window, 1), steps=c.window, n_in=1)
                for c in configs)
     if cost > MAX_SWEEP_COMPUTE:
-        st.error(f"This sweep would need about {cost:.1e} operations, over the per-sweep cap "
-                 f"of {MAX_SWEEP_COMPUTE:.0e} on this shared server. Use fewer values, seeds "
-                 f"or epochs (now {cfg.epochs}).")
+        st.error(_("This sweep would need about {cost:.1e} operations, over the per-sweep cap "
+                   "of {cap:.0e} on this shared server. Use fewer values, seeds or epochs (now "
+                   "{epochs}).").format(cost=cost, cap=MAX_SWEEP_COMPUTE, epochs=cfg.epochs))
         return None
-    st.caption(f"{counted(len(configs), 'run')} of {counted(cfg.epochs, 'epoch')} each, on the "
-               "data loaded now.")
+    st.caption(_("{runs} of {epochs} each, on the data loaded now.").format(
+        runs=counted(len(configs), 'run'), epochs=counted(cfg.epochs, 'epoch')))
     return configs
 
 
@@ -88,8 +89,8 @@ def on_stop() -> None:
     st.session_state[PENDING] = None
     st.session_state[OWNER] = None
     done = len(st.session_state.get(ROWS, []))
-    state.flash("info", f"Sweep stopped after {counted(done, 'run')}; the runs not yet started "
-                        "were cancelled.")
+    state.flash("info", _("Sweep stopped after {runs}; the runs not yet started were "
+                          "cancelled.").format(runs=counted(done, 'run')))
 
 
 def running() -> bool:
@@ -112,7 +113,8 @@ def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
     sweep = run_sweep(eng, series, configs,
                       should_stop=lambda: st.session_state.get(OWNER) is not owner)
     try:
-        progress_slot.progress(0.0, text=f"0 of {counted(len(configs), 'run')} · {eng.describe()}")
+        progress_slot.progress(0.0, text=_("0 of {runs} · {engine}").format(
+            runs=counted(len(configs), 'run'), engine=eng.describe()))
         for cfg, result in sweep:
             rows.append((cfg, result))
             now = time.perf_counter()
@@ -120,8 +122,10 @@ def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
                 last_draw = now
                 left = (now - started) / len(rows) * (len(configs) - len(rows))
                 progress_slot.progress(len(rows) / len(configs),
-                                       text=f"{len(rows)} of {counted(len(configs), 'run')} · "
-                                            f"about {left:.0f} s left · {eng.describe()}")
+                                       text=_("{done} of {runs} · about {left:.0f} s left · "
+                                              "{engine}").format(
+                                           done=len(rows), runs=counted(len(configs), 'run'),
+                                           left=left, engine=eng.describe()))
                 show_table(table_slot, _short_table(rows), key=f"sweep_live_{len(rows)}",
                            height=260)
                 fig = _live_heatmaps(rows)
@@ -156,36 +160,36 @@ def _short_table(rows) -> pd.DataFrame:
     return df[[c for c in keep if c in df.columns]]
 
 
-RANKED = ("The sweep ranks settings by this column: the RNN's RMSE on the validation part, "
-          "mean over seeds.")
-TEST = ("On the test part, which the ranking never looked at: an honest estimate of how the "
-        "chosen setting does on new data.")
-# Table column -> (heading, help). Columns not listed (MSE, MAE, MAPE, the std of the other
-# metrics, timings) stay in the CSV download and out of the table.
+RANKED = N_("The sweep ranks settings by this column: the RNN's RMSE on the validation part, "
+            "mean over seeds.")
+TEST = N_("On the test part, which the ranking never looked at: an honest estimate of how the "
+          "chosen setting does on new data.")
+# Table column -> (heading, help), English msgids shown with _(). Columns not listed (MSE, MAE,
+# MAPE, the std of the other metrics, timings) stay in the CSV download and out of the table.
 COLUMNS = {
-    "window": ("window", "How many past values each window holds."),
-    "n_hidden": ("hidden units", "Size of the RNN's hidden state."),
-    "lr": ("learning rate", None),
-    "activation": ("activation", None),
-    "optimizer": ("optimizer", None),
-    "seed": ("seed", None),
-    "val_rnn_rmse": ("RNN validation RMSE", "The RNN's RMSE on the validation part."),
-    "val_rnn_rmse_mean": ("RNN validation RMSE (mean)", RANKED),
-    "val_rnn_rmse_std": ("RNN validation RMSE (std)", "Spread of the RNN's validation RMSE "
-                                                       "over seeds: how much is luck."),
-    "val_mlp_rmse": ("MLP validation RMSE", "The MLP's RMSE on the validation part."),
-    "val_mlp_rmse_mean": ("MLP validation RMSE (mean)", "The MLP's RMSE on the validation "
-                                                         "part, mean over seeds."),
-    "val_persistence_rmse": ("persistence validation RMSE", "Repeating the last value, on "
-                                                            "the validation part."),
-    "val_persistence_rmse_mean": ("persistence validation RMSE", "Repeating the last value, "
-                                                                 "on the validation part."),
-    "RNN_RMSE_mean": ("RNN test RMSE (mean)", TEST),
-    "MLP_RMSE_mean": ("MLP test RMSE (mean)", TEST),
-    "n_seeds": ("seeds", "Runs of this setting that finished."),
-    "n_failed": ("failed", "Runs of this setting that failed; such settings rank last."),
-    "seconds": ("seconds", "Time the run took."),
-    "error": ("error", "Why a run failed."),
+    "window": (N_("window"), N_("How many past values each window holds.")),
+    "n_hidden": (N_("hidden units"), N_("Size of the RNN's hidden state.")),
+    "lr": (N_("learning rate"), None),
+    "activation": (N_("activation"), None),
+    "optimizer": (N_("optimizer"), None),
+    "seed": (N_("seed"), None),
+    "val_rnn_rmse": (N_("RNN validation RMSE"), N_("The RNN's RMSE on the validation part.")),
+    "val_rnn_rmse_mean": (N_("RNN validation RMSE (mean)"), RANKED),
+    "val_rnn_rmse_std": (N_("RNN validation RMSE (std)"),
+                         N_("Spread of the RNN's validation RMSE over seeds: how much is luck.")),
+    "val_mlp_rmse": (N_("MLP validation RMSE"), N_("The MLP's RMSE on the validation part.")),
+    "val_mlp_rmse_mean": (N_("MLP validation RMSE (mean)"),
+                          N_("The MLP's RMSE on the validation part, mean over seeds.")),
+    "val_persistence_rmse": (N_("persistence validation RMSE"),
+                             N_("Repeating the last value, on the validation part.")),
+    "val_persistence_rmse_mean": (N_("persistence validation RMSE"),
+                                  N_("Repeating the last value, on the validation part.")),
+    "RNN_RMSE_mean": (N_("RNN test RMSE (mean)"), TEST),
+    "MLP_RMSE_mean": (N_("MLP test RMSE (mean)"), TEST),
+    "n_seeds": (N_("seeds"), N_("Runs of this setting that finished.")),
+    "n_failed": (N_("failed"), N_("Runs of this setting that failed; such settings rank last.")),
+    "seconds": (N_("seconds"), N_("Time the run took.")),
+    "error": (N_("error"), N_("Why a run failed.")),
 }
 
 
@@ -198,7 +202,7 @@ def show_table(where, df: pd.DataFrame, key: str, **kwargs) -> None:
              and not (c in ("lr", "activation", "optimizer") and df[c].nunique() <= 1)]
     config = {}
     for c in order:
-        label, help_text = COLUMNS[c]
+        label, help_text = (_(text) if text else None for text in COLUMNS[c])
         if pd.api.types.is_float_dtype(df[c]) and c != "lr":
             config[c] = st.column_config.NumberColumn(label, help=help_text, format="%.4g")
         else:
@@ -221,21 +225,23 @@ def results(rows) -> None:
     summary = summarise(table)
     persistence = _persistence(table)
     if summary.best is None:
-        st.error("Every run failed: " + str(table["error"].iloc[0]))
+        st.error(_("Every run failed: {why}").format(why=table["error"].iloc[0]))
         return
     st.plotly_chart(heatmaps(summary.table, persistence), key="sweep_heatmap", width="stretch")
     st.plotly_chart(spread_chart(summary.table, persistence), key="sweep_spread",
                     width="stretch")
     best = summary.best
-    st.success(f"Best by validation RMSE of the RNN: window {int(best['window'])}, "
-               f"{counted(int(best['n_hidden']), 'hidden unit')}, learning rate {best['lr']:g}, "
-               f"{best['activation']}, {best['optimizer']} — RMSE "
-               f"{best['val_rnn_rmse_mean']:.4g} (persistence {persistence:.4g}).")
-    st.button("Use this configuration", key="sweep_use_best", on_click=use_best, args=(best,),
-              type="primary", help="Copy the best setting to the Train page.")
-    st.caption("One row per setting, best first. Validation RMSE chose the best setting; "
-               "test RMSE, on the part no choice looked at, says how well that choice holds "
-               "up. All in the data's units.")
+    st.success(_("Best by validation RMSE of the RNN: window {window}, {hidden}, learning rate "
+                 "{lr:g}, {activation}, {optimizer} — RMSE {rmse:.4g} (persistence "
+                 "{persistence:.4g}).").format(
+        window=int(best['window']), hidden=counted(int(best['n_hidden']), 'hidden unit'),
+        lr=best['lr'], activation=best['activation'], optimizer=best['optimizer'],
+        rmse=best['val_rnn_rmse_mean'], persistence=persistence))
+    st.button(_("Use this configuration"), key="sweep_use_best", on_click=use_best, args=(best,),
+              type="primary", help=_("Copy the best setting to the Train page."))
+    st.caption(_("One row per setting, best first. Validation RMSE chose the best setting; "
+                 "test RMSE, on the part no choice looked at, says how well that choice holds "
+                 "up. All in the data's units."))
     show_table(st, summary.table, key="sweep_summary")
-    st.download_button("Sweep results (CSV)", table.to_csv(index=False).encode(),
+    st.download_button(_("Sweep results (CSV)"), table.to_csv(index=False).encode(),
                        file_name="rnn_lab_sweep.csv", mime="text/csv", key="dl_sweep")

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from rnn_core.i18n import _
 from ui.charts.palette import PART_FILL, PART_NAME
 
 HEIGHT = 380
@@ -27,6 +28,7 @@ NO_MINOR = dict(ticks="", showgrid=False)  # minor ticks: no marks, no grid, nev
 
 def styled(fig: go.Figure, title: str, x_title: str = "", y_title: str = "",
            height: int = HEIGHT) -> go.Figure:
+    """Every chart's layout; the titles come in the current language (the callers translate)."""
     # The title reserves its room at the top, the legend at the bottom of the figure (both
     # automargin): a legend of two or three rows never runs over the title or an axis title.
     fig.update_layout(title=dict(text=title, automargin=True, yref="container", y=0.98,
@@ -44,7 +46,7 @@ def shade_parts(fig: go.Figure, bounds: dict[str, tuple]) -> None:
     for part, (x0, x1) in bounds.items():
         if part in PART_FILL:
             fig.add_vrect(x0=x0, x1=x1, fillcolor=PART_FILL[part], line_width=0, layer="below",
-                          annotation_text=PART_NAME[part], annotation_position="top left")
+                          annotation_text=_(PART_NAME[part]), annotation_position="top left")
 
 
 def _finite_positive(values) -> np.ndarray:
@@ -121,5 +123,5 @@ def off_chart(curves: dict[str, np.ndarray], y_range) -> list[str]:
             continue
         worst = v[np.nanargmax(np.abs(v))] if np.isfinite(v).any() else float("nan")
         if not np.isfinite(worst) or worst < y_range[0] or worst > y_range[1]:
-            out.append(f"{name} reaches {worst:.3g}")
+            out.append(_("{curve} reaches {value:.3g}").format(curve=name, value=worst))
     return out

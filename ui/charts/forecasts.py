@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnn_core.i18n import _
 from ui.charts.axes import integer_axis, shade_parts, styled, value_range
 from ui.charts.palette import COLORS, PART_NAME, rgba
 
@@ -19,7 +20,8 @@ ONE_STEP_DASH = {"RNN": None, "MLP": None, "Persistence": "dot"}  # persistence:
 
 def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines",
-                               name=values.name or "series", line=dict(color=COLORS["actual"])))
+                               name=values.name or _("series"),
+                               line=dict(color=COLORS["actual"])))
     shade_parts(fig, bounds)
     return styled(fig, title, y_title=units)
 
@@ -28,23 +30,24 @@ def _parts(pred: pd.DataFrame) -> str:
     """'validation, test': the parts the predictions cover, in the order of the series."""
     if "part" not in pred:
         return ""
-    names = [PART_NAME.get(p, str(p)) for p in dict.fromkeys(pred["part"])]
-    return f" ({', '.join(names)})"
+    names = [_(PART_NAME[p]) if p in PART_NAME else str(p) for p in dict.fromkeys(pred["part"])]
+    return _(" ({parts})").format(parts=_(", ").join(names))
 
 
 def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) -> go.Figure:
     """The series with each model's one-step predictions (every input real: teacher forcing)."""
     fig = go.Figure()
-    fig.add_scatter(x=pred.index, y=pred["actual"], name="actual", mode="lines",
+    fig.add_scatter(x=pred.index, y=pred["actual"], name=_("actual"), mode="lines",
                     line=dict(color=COLORS["actual"], width=2))
     parts = _parts(pred)
     for name in ("RNN", "MLP", "Persistence"):
         if name in pred:
-            fig.add_scatter(x=pred.index, y=pred[name], name=f"{name} one-step{parts}",
+            fig.add_scatter(x=pred.index, y=pred[name],
+                            name=_("{model} one-step{parts}").format(model=_(name), parts=parts),
                             mode="lines", line=dict(color=COLORS[name], width=1.5,
                                                     dash=ONE_STEP_DASH[name]))
     shade_parts(fig, bounds)
-    return styled(fig, "One-step predictions (each window made of real data)", y_title=units)
+    return styled(fig, _("One-step predictions (each window made of real data)"), y_title=units)
 
 
 def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
@@ -54,25 +57,27 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
     and past the end."""
     free_run = free_run if free_run is not None else pd.DataFrame(columns=["RNN", "MLP"])
     fig = go.Figure()
-    fig.add_scatter(x=history.index, y=history.to_numpy(), name="actual", mode="lines",
+    fig.add_scatter(x=history.index, y=history.to_numpy(), name=_("actual"), mode="lines",
                     line=dict(color=COLORS["actual"], width=2))
     if "true" in extrapolation:
-        fig.add_scatter(x=extrapolation.index, y=extrapolation["true"], name="true curve",
+        fig.add_scatter(x=extrapolation.index, y=extrapolation["true"], name=_("true curve"),
                         mode="lines", line=dict(color=COLORS["true"], dash="dash"))
     for name in ("RNN", "MLP"):
         if len(free_run):
             fig.add_scatter(x=free_run.index, y=free_run[name],
-                            name=f"{name} free-running over test", mode="lines",
+                            name=_("{model} free-running over test").format(model=_(name)),
+                            mode="lines",
                             line=dict(color=COLORS[name], dash="dot"))
         fig.add_scatter(x=extrapolation.index, y=extrapolation[name],
-                        name=f"{name} extrapolation past the data", mode="lines",
+                        name=_("{model} extrapolation past the data").format(model=_(name)),
+                        mode="lines",
                         line=dict(color=COLORS[name], width=2.5))
     if bands:
         _add_bands(fig, extrapolation.index, bands)
     if len(free_run):
         shade_parts(fig, {"test": (free_run.index[0], history.index[-1])})
     fig.update_yaxes(range=forecast_range(history, extrapolation))
-    return styled(fig, "Forecasts fed with their own predictions", y_title=units)
+    return styled(fig, _("Forecasts fed with their own predictions"), y_title=units)
 
 
 FORECAST_MARGIN = 0.5  # forecasts may wander half the data's range beyond it and stay drawn
@@ -92,7 +97,8 @@ def _add_bands(fig: go.Figure, x, bands: dict[str, np.ndarray]) -> None:
         fig.add_scatter(x=x, y=hi, mode="lines", line=dict(width=0, color=color),
                         showlegend=False, hoverinfo="skip")
         fig.add_scatter(x=x, y=lo, mode="lines", line=dict(width=0, color=color), fill="tonexty",
-                        fillcolor=rgba(color, 0.18), name=f"{name} spread over seeds")
+                        fillcolor=rgba(color, 0.18),
+                        name=_("{model} spread over seeds").format(model=_(name)))
 
 
 def horizon_chart(errors: pd.DataFrame, units: str, cap: float | None = None) -> go.Figure:
@@ -102,7 +108,7 @@ def horizon_chart(errors: pd.DataFrame, units: str, cap: float | None = None) ->
     instead of stretching its axis."""
     fig = go.Figure()
     for name in errors.columns:
-        fig.add_scatter(x=errors.index, y=errors[name], name=name, mode="lines+markers",
+        fig.add_scatter(x=errors.index, y=errors[name], name=_(name), mode="lines+markers",
                         line=dict(color=COLORS[name], dash=ONE_STEP_DASH.get(name)),
                         marker=dict(color=COLORS[name]))
     k = list(errors.index)
@@ -110,6 +116,6 @@ def horizon_chart(errors: pd.DataFrame, units: str, cap: float | None = None) ->
     if cap is not None:
         top = float(np.nanmax(errors.to_numpy())) if errors.size else cap
         fig.update_yaxes(range=[0.0, min(top * 1.1, cap)])
-    distance = errors.index.name or "steps ahead"
-    return styled(fig, f"Error against distance ({distance})", distance,
-                  f"RMSE ({units})" if units else "RMSE")
+    distance = _(errors.index.name or "steps ahead")
+    return styled(fig, _("Error against distance ({distance})").format(distance=distance),
+                  distance, f"RMSE ({units})" if units else "RMSE")

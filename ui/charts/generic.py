@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui.charts.axes import integer_axis, log_axis, styled
+from rnn_core.i18n import _
 from ui.charts.palette import COLORS
 
 
@@ -26,7 +27,7 @@ def lines_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str,
     """One line per column against the index; a column named after a model gets its colour."""
     fig = go.Figure()
     for name in frame.columns:
-        fig.add_scatter(x=frame.index, y=frame[name], name=str(name), mode="lines",
+        fig.add_scatter(x=frame.index, y=frame[name], name=_(str(name)), mode="lines",
                         line=dict(color=COLORS.get(str(name))))
     if log_y:
         fig.update_yaxes(**log_axis(*(frame[c].to_numpy() for c in frame.columns)))

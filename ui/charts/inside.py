@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnn_core.i18n import _
 from ui.charts.axes import integer_axis, log_axis, styled
 from ui.charts.generic import heatmap
 from ui.charts.palette import COLORS, STYLES, THRESHOLD, rgba
@@ -20,7 +21,7 @@ from ui.charts.palette import COLORS, STYLES, THRESHOLD, rgba
 
 def states_heatmap(states: np.ndarray, title: str) -> go.Figure:
     """states (T, H) -> units on the y axis, time steps on the x axis, -1 blue .. +1 red."""
-    fig = heatmap(np.asarray(states).T, title, "time step t", "hidden unit", zmid=0.0)
+    fig = heatmap(np.asarray(states).T, title, _("time step t"), _("hidden unit"), zmid=0.0)
     if np.max(np.abs(states), initial=0.0) <= 1.0:  # tanh states: fix the colours to (-1, 1)
         fig.data[0].update(zmin=-1.0, zmax=1.0)
     return fig
@@ -31,16 +32,17 @@ def outputs_chart(outputs: dict[str, np.ndarray], targets: np.ndarray | None,
     """The output y_t at every step (name -> (T,)), with the window's inputs and targets."""
     fig = go.Figure()
     t = np.arange(len(inputs))
-    fig.add_scatter(x=t, y=inputs, name="input x_t", mode="lines",
+    fig.add_scatter(x=t, y=inputs, name=_("input x_t"), mode="lines",
                     line=dict(color=COLORS["actual"], width=1.5, dash="dot"))
     if targets is not None:
-        fig.add_scatter(x=t[-len(targets):], y=targets, name="target", mode="markers",
+        fig.add_scatter(x=t[-len(targets):], y=targets, name=_("target"), mode="markers",
                         marker=dict(color=COLORS["actual"], symbol="x", size=9))
     for name, y in outputs.items():
         style = STYLES["initial" if "initial" in name else "trained"]
-        fig.add_scatter(x=t, y=y, name=name, mode="lines+markers", **style)
+        fig.add_scatter(x=t, y=y, name=_(name), mode="lines+markers", **style)
     fig.update_xaxes(**integer_axis(0, max(len(inputs) - 1, 1)))
-    return styled(fig, "Output y_t at every step (scaled units)", "time step t", "value")
+    return styled(fig, _("Output y_t at every step (scaled units)"), _("time step t"),
+                  _("value"))
 
 
 def _positive(norms: np.ndarray) -> list:
@@ -62,7 +64,7 @@ def clipped_style(style: dict) -> dict:
 
 
 def grad_flow_chart(curves: dict[str, np.ndarray], styles: dict[str, dict] | None = None,
-                    title: str = "Gradient reaching each step, ‖∂L/∂hₜ‖") -> go.Figure:
+                    title: str | None = None) -> go.Figure:
     """Each curve (T,), t = 0..T-1, drawn against steps back from the loss (T-1-t), log y.
 
     styles: name -> dict(line=..., marker=..., [mode=...]) (STYLES, truncated_style,
@@ -73,36 +75,37 @@ def grad_flow_chart(curves: dict[str, np.ndarray], styles: dict[str, dict] | Non
         style = {"mode": "lines+markers", **(styles or {}).get(name, STYLES["trained"])}
         back = np.arange(len(norms))
         longest = max(longest, len(norms))
-        fig.add_scatter(x=back, y=_positive(np.asarray(norms)[::-1]), name=name, **style)
+        fig.add_scatter(x=back, y=_positive(np.asarray(norms)[::-1]), name=_(name), **style)
     fig.update_xaxes(**integer_axis(0, longest - 1))
     fig.update_yaxes(**log_axis(*curves.values()))
-    return styled(fig, title, "steps back from the loss", "‖∂L/∂hₜ‖")
+    title = _("Gradient reaching each step, ‖∂L/∂hₜ‖") if title is None else title
+    return styled(fig, title, _("steps back from the loss"), "‖∂L/∂hₜ‖")
 
 
 def epoch_grad_chart(grad_norm: list[float], clip: float) -> go.Figure:
     """Mean gradient norm (before clipping) per epoch, and the clipping threshold."""
     x = np.arange(1, len(grad_norm) + 1)
-    fig = go.Figure(go.Scatter(x=x, y=grad_norm, name="RNN gradient norm", mode="lines",
+    fig = go.Figure(go.Scatter(x=x, y=grad_norm, name=_("RNN gradient norm"), mode="lines",
                                line=dict(color=COLORS["RNN"], width=2.5)))
     if clip > 0:
         fig.add_hline(y=clip, line_dash=THRESHOLD["dash"], line_color=THRESHOLD["color"],
-                      annotation_text=f"clipping threshold {clip:g}")
+                      annotation_text=_("clipping threshold {clip:g}").format(clip=clip))
     fig.update_xaxes(range=[0.5, len(x) + 0.5], **integer_axis(1, max(len(x), 1)))
     fig.update_yaxes(**log_axis(grad_norm, [clip] if clip > 0 else []))
-    return styled(fig, "Gradient norm per epoch (last training run)", "epoch",
-                  "mean ‖gradient‖ before clipping")
+    return styled(fig, _("Gradient norm per epoch (last training run)"), _("epoch"),
+                  _("mean ‖gradient‖ before clipping"))
 
 
 def free_run_chart(steps: pd.DataFrame, units: str) -> go.Figure:
     """actual, teacher forcing and free running against the series index."""
     fig = go.Figure()
-    fig.add_scatter(x=steps.index, y=steps["actual"], name="actual", mode="lines+markers",
+    fig.add_scatter(x=steps.index, y=steps["actual"], name=_("actual"), mode="lines+markers",
                     line=dict(color=COLORS["actual"], width=2),
                     marker=dict(color=COLORS["actual"], size=4))
     for name in ("teacher forcing", "free running"):
-        fig.add_scatter(x=steps.index, y=steps[name], name=name, mode="lines+markers",
+        fig.add_scatter(x=steps.index, y=steps[name], name=_(name), mode="lines+markers",
                         **STYLES[name])
-    return styled(fig, "Same model, two ways of feeding it", y_title=units)
+    return styled(fig, _("Same model, two ways of feeding it"), y_title=units)
 
 
 def horizon_error_chart(steps: pd.DataFrame, by_horizon: pd.DataFrame, units: str) -> go.Figure:
@@ -113,15 +116,15 @@ def horizon_error_chart(steps: pd.DataFrame, by_horizon: pd.DataFrame, units: st
     fig = go.Figure()
     k = np.arange(1, len(steps) + 1)
     free, teacher = STYLES["free running"], STYLES["teacher forcing"]
-    fig.add_scatter(x=k, y=steps["free error"], name="free running, this start", mode="markers",
-                    marker={**free["marker"], "size": 8})
-    fig.add_scatter(x=k, y=steps["teacher error"], name="teacher forcing, this start",
+    fig.add_scatter(x=k, y=steps["free error"], name=_("free running, this start"),
+                    mode="markers", marker={**free["marker"], "size": 8})
+    fig.add_scatter(x=k, y=steps["teacher error"], name=_("teacher forcing, this start"),
                     mode="markers", marker={**teacher["marker"], "size": 8})
     fig.add_scatter(x=by_horizon.index, y=by_horizon["free running"], mode="lines",
-                    name="free running, RMSE over every start", line=free["line"])
+                    name=_("free running, RMSE over every start"), line=free["line"])
     fig.add_scatter(x=by_horizon.index, y=by_horizon["teacher forcing"], mode="lines",
-                    name="teacher forcing, RMSE over every start", line=teacher["line"])
+                    name=_("teacher forcing, RMSE over every start"), line=teacher["line"])
     last = max(len(steps), int(by_horizon.index.max()) if len(by_horizon) else 1)
     fig.update_xaxes(**integer_axis(1, last))
-    return styled(fig, "Error against steps ahead", "steps ahead",
-                  f"error ({units})" if units else "error")
+    return styled(fig, _("Error against steps ahead"), _("steps ahead"),
+                  _("error ({units})").format(units=units) if units else _("error"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnn_core.i18n import _
 from ui.charts.axes import shade_parts, styled, value_range
 from ui.charts.palette import COLORS
 
@@ -36,26 +37,29 @@ def live_forecast_chart(history: pd.Series, view, bounds: dict[str, tuple], unit
     x_range, y_range = live_ranges(history, view)
     fig = go.Figure()
     shown = history[history.index >= x_range[0]]
-    fig.add_scatter(x=shown.index, y=shown.to_numpy(), name="actual", mode="lines",
+    fig.add_scatter(x=shown.index, y=shown.to_numpy(), name=_("actual"), mode="lines",
                     line=dict(color=COLORS["actual"], width=2))
     ext = view.extrapolation
     if "true" in ext:
-        fig.add_scatter(x=ext.index, y=ext["true"], name="true curve", mode="lines",
+        fig.add_scatter(x=ext.index, y=ext["true"], name=_("true curve"), mode="lines",
                         line=dict(color=COLORS["true"], dash="dash"))
     pred = view.predictions
     for name in ("Persistence", "MLP", "RNN"):  # the RNN last: drawn on top
         if name in pred:
-            fig.add_scatter(x=pred.index, y=pred[name], name=f"{name} one-step", mode="lines",
+            fig.add_scatter(x=pred.index, y=pred[name], mode="lines",
+                            name=_("{model} one-step").format(model=_(name)),
                             line=dict(color=COLORS[name], width=2.5 if name == "RNN" else 1.5,
                                       dash="dot" if name == "Persistence" else None))
         if name in ext:
-            fig.add_scatter(x=ext.index, y=ext[name], name=f"{name} forecast", mode="lines",
+            fig.add_scatter(x=ext.index, y=ext[name], mode="lines",
+                            name=_("{model} forecast").format(model=_(name)),
                             line=dict(color=COLORS[name], width=2.5 if name == "RNN" else 1.5,
                                       dash="dot"))
     shade_parts(fig, {p: b for p, b in bounds.items() if b[1] >= x_range[0]})
     fig.update_xaxes(range=x_range)
     fig.update_yaxes(range=y_range)
-    fig = styled(fig, f"Predictions after epoch {epoch}", y_title=units, height=height)
+    fig = styled(fig, _("Predictions after epoch {epoch}").format(epoch=epoch), y_title=units,
+                 height=height)
     fig.update_layout(uirevision="live")
     return on_screen(fig, height)
 

@@ -10,6 +10,8 @@ truncated, clipped, teacher forcing) also differ in dash, marker or width (`STYL
 
 from __future__ import annotations
 
+from rnn_core.i18n import N_
+
 OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
              "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
              "grey": "#999999"}
@@ -38,7 +40,8 @@ THRESHOLD = dict(color=OKABE_ITO["grey"], dash="dashdot")  # a limit drawn acros
 
 # Validation and test parts shaded behind the data: pale, so the lines on top stay readable.
 PART_FILL = {"val": "rgba(230, 159, 0, 0.13)", "test": "rgba(153, 153, 153, 0.18)"}
-PART_NAME = {"train": "training", "val": "validation", "test": "test"}
+PART_NAME = {"train": N_("training"), "val": N_("validation"), "test": N_("test")}  # _() shown
+MODEL_NAMES = (N_("RNN"), N_("MLP"), N_("Persistence"))  # legend names, shown with _(name)
 
 
 def rgba(hex_color: str, alpha: float) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from rnn_core.i18n import _
 from ui.charts.axes import TRANSPARENT
 from ui.charts.palette import COLORS, INIT_COLOR, OKABE_ITO, rgba
 
@@ -49,9 +50,9 @@ def shape_diagram(shape, current: bool = False) -> go.Figure:
             _arrow(fig, t + 0.3, 2.0, t + 1 - 0.15, 1.25, EDGE["y"], dash=True)
     if shape.key == "encoder_decoder":
         fig.add_vline(x=2.5, line_dash="dot", line_color=OKABE_ITO["grey"])
-        fig.add_annotation(x=1, y=2.4, text="encoder", showarrow=False)
-        fig.add_annotation(x=4, y=2.4, text="decoder", showarrow=False)
-    title = shape.title + ("  ← the task you chose" if current else "")
+        fig.add_annotation(x=1, y=2.4, text=_("encoder"), showarrow=False)
+        fig.add_annotation(x=4, y=2.4, text=_("decoder"), showarrow=False)
+    title = _(shape.title) + (_("  ← the task you chose") if current else "")
     fig.update_xaxes(visible=False, range=[-0.6, max(shape.steps, 4) - 0.4])
     fig.update_yaxes(visible=False, range=[-0.45, 2.6])
     fig.update_layout(title=title, height=230, margin=dict(l=10, r=10, t=40, b=10),

@@ -10,12 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from rnn_core.i18n import N_, _
 from ui.charts.axes import log_axis, styled
 from ui.charts.palette import COLORS
 
 REACH = 2  # the colour scale runs from persistence's RMSE ×¼ to ×4; further is as saturated
-SETTINGS = (("window", "window {}"), ("n_hidden", "{} hidden"), ("lr", "lr {:g}"),
-            ("activation", "{}"), ("optimizer", "{}"))
+SETTINGS = (("window", N_("window {}")), ("n_hidden", N_("{} hidden")), ("lr", "lr {:g}"),
+            ("activation", "{}"), ("optimizer", "{}"))  # labels shown with _(label)
 
 
 def _times(power: int) -> str:
@@ -45,14 +46,15 @@ def heatmaps(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
             z=ratio, x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index],
             zmin=-reach, zmax=reach, colorscale="RdBu_r",
             text=np.vectorize(lambda v: f"{v:.3g}")(grid.to_numpy()), texttemplate="%{text}",
-            hovertemplate="window %{y}, %{x} hidden units: RMSE %{text}<extra></extra>",
-            colorbar=dict(title="RMSE ÷<br>persistence", tickvals=ticks,
+            hovertemplate=_("window %{y}, %{x} hidden units: RMSE %{text}") + "<extra></extra>",
+            colorbar=dict(title=_("RMSE ÷<br>persistence"), tickvals=ticks,
                           ticktext=labels) if col == 2 else None,
             showscale=col == 2), 1, col)
-        fig.update_xaxes(title_text="hidden units", type="category", row=1, col=col)
-        fig.update_yaxes(title_text="window", type="category", row=1, col=col)
-    return styled(fig, f"Validation RMSE, mean over seeds, against persistence's "
-                       f"{persistence:.3g} (blue: better, red: worse)")
+        fig.update_xaxes(title_text=_("hidden units"), type="category", row=1, col=col)
+        fig.update_yaxes(title_text=_("window"), type="category", row=1, col=col)
+    return styled(fig, _("Validation RMSE, mean over seeds, against persistence's "
+                         "{persistence:.3g} (blue: better, red: worse)").format(
+        persistence=persistence))
 
 
 def setting_labels(summary_table: pd.DataFrame) -> list[str]:
@@ -60,7 +62,7 @@ def setting_labels(summary_table: pd.DataFrame) -> list[str]:
     varying = [(col, fmt) for col, fmt in SETTINGS
                if col in summary_table and summary_table[col].nunique() > 1]
     varying = varying or [SETTINGS[0]]
-    return ["<br>".join(fmt.format(getattr(r, col)) for col, fmt in varying)
+    return ["<br>".join(_(fmt).format(getattr(r, col)) for col, fmt in varying)
             for r in summary_table.itertuples()]
 
 
@@ -76,16 +78,17 @@ def spread_chart(summary_table: pd.DataFrame, persistence: float) -> go.Figure:
         name = model.upper()
         mean = summary_table[f"val_{model}_rmse_mean"].to_numpy(dtype=float)
         std = np.nan_to_num(summary_table[f"val_{model}_rmse_std"].to_numpy(dtype=float))
-        fig.add_bar(x=labels, y=mean, name=f"{name} validation RMSE (mean over seeds)",
+        fig.add_bar(x=labels, y=mean,
+                    name=_("{model} validation RMSE (mean over seeds)").format(model=name),
                     marker_color=COLORS[name],
                     error_y=dict(type="data", array=std, color=COLORS[name]))
         low = mean - std
         shown += [mean, mean + std, low[low > mean / 10]]  # a whisker to near 0: not the floor
     fig.add_hline(y=persistence, line_dash="dot", line_color=COLORS["Persistence"],
                   line_width=2)
-    fig.add_scatter(x=[None], y=[None], mode="lines", name="Persistence validation RMSE",
+    fig.add_scatter(x=[None], y=[None], mode="lines", name=_("Persistence validation RMSE"),
                     line=dict(color=COLORS["Persistence"], dash="dot", width=2))
     fig.update_yaxes(**log_axis(*shown))
     fig.update_layout(barmode="group")
-    return styled(fig, "Validation RMSE per setting (bars: mean, whiskers: std over seeds)",
-                  "", "validation RMSE")
+    return styled(fig, _("Validation RMSE per setting (bars: mean, whiskers: std over seeds)"),
+                  "", _("validation RMSE"))

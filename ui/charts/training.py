@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from rnn_core.i18n import _
 from ui.charts.axes import integer_axis, log_axis, styled
 from ui.charts.palette import COLORS, STYLES
 
@@ -27,20 +28,21 @@ def loss_chart(histories: dict[str, object], log_y: bool = True, epochs: int | N
             continue
         x = np.arange(1, len(h) + 1)
         longest = max(longest, len(h))
-        label = train_labels.get(name, "training loss")
-        fig.add_scatter(x=x, y=h.train_loss, name=f"{name} {label}", mode="lines",
+        label = train_labels.get(name, _("training loss"))  # the callers translate theirs
+        fig.add_scatter(x=x, y=h.train_loss, name=f"{_(name)} {label}", mode="lines",
                         line=dict(color=COLORS[name], width=2.5))
         shown.append(h.train_loss)
         val = np.asarray(h.val_loss, dtype=float)
         if np.isfinite(val).any():
-            fig.add_scatter(x=x, y=val, name=f"{name} validation loss (next value)",
+            fig.add_scatter(x=x, y=val,
+                            name=_("{model} validation loss (next value)").format(model=_(name)),
                             mode="lines", line=dict(color=COLORS[name], width=1.5, dash="dot"))
             shown.append(val)
     last = max(epochs or 0, longest, 1)
     fig.update_xaxes(range=[0.5, last + 0.5], **integer_axis(1, last))
     if log_y:
         fig.update_yaxes(**log_axis(*shown))
-    return styled(fig, "Loss (mean squared error, scaled units)", "epoch", "loss")
+    return styled(fig, _("Loss (mean squared error, scaled units)"), _("epoch"), _("loss"))
 
 
 def gradient_norm_chart(curves: dict[str, np.ndarray], title: str) -> go.Figure:
@@ -56,4 +58,4 @@ def gradient_norm_chart(curves: dict[str, np.ndarray], title: str) -> go.Figure:
                         **STYLES["trained" if i == 0 else "initial"])
     fig.update_xaxes(**integer_axis(0, longest - 1))
     fig.update_yaxes(**log_axis(*curves.values()))
-    return styled(fig, title, "steps back from the last output", "‖∂L/∂hₜ‖")
+    return styled(fig, title, _("steps back from the last output"), "‖∂L/∂hₜ‖")
