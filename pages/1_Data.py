@@ -18,6 +18,8 @@ loadable = True  # can the configured source be loaded now (a CSV needs a readab
 if cfg.source == "synthetic":
     controls.control("synthetic_kind")
     controls.controls(["x_start", "x_stop", "n_points", "noise", "data_seed"], columns=5)
+    if cfg.synthetic_kind == "echo":
+        controls.control("echo_lag")
 elif cfg.source == "fred":
     controls.controls(["fred_id", "start", "end"], columns=3)
 elif cfg.source == "ticker":

@@ -46,6 +46,7 @@ class LabConfig:
     n_points: int = 600
     noise: float = 0.1  # uniform noise in [-noise, noise]
     data_seed: int = 0
+    echo_lag: int = 20  # the echo series: every value comes back this many points later
     fred_id: str = "GS10"
     ticker: str = "GOOGL"
     sample_ticker: str = "GOOG"  # the offline stock sample's company
@@ -102,8 +103,14 @@ FIELDS: dict[str, Field] = {
     "synthetic_kind": Field(N_("Synthetic series"),
                             N_("x·sin(x) grows and oscillates; a sine repeats exactly; a damped "
                                "oscillation fades; a random walk cannot be predicted better than "
-                               "'tomorrow = today'."),
-                            choices=("xsinx", "sine", "damped", "random_walk")),
+                               "'tomorrow = today'; an echo repeats each value L points later, "
+                               "so only a model with memory predicts it."),
+                            choices=("xsinx", "sine", "damped", "random_walk", "echo")),
+    "echo_lag": Field(N_("Echo lag L"),
+                      N_("Echo series only: every value comes back 0.95 times as large this many "
+                         "points later, over fresh noise. A model must remember L steps to "
+                         "predict it; the window must be at least L to see the echo."),
+                      lo=1, hi=200),
     "x_start": Field(N_("x from"),
                      N_("First x coordinate of the synthetic curve."), lo=-100.0, hi=100.0),
     "x_stop": Field(N_("x to"),
@@ -203,12 +210,17 @@ FIELDS: dict[str, Field] = {
 MAX_COMPUTE = 6e10
 
 
-def compute_cost(cfg: LabConfig, *, n_windows: int, steps: int, n_in: int) -> float:
-    """Rough multiply-adds of one training run: epochs x windows x steps x H (H + I + O) x 3.
+# Weight blocks of each cell's step: a GRU computes 3 gate pre-activations, an LSTM 4.
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
-    The factor 3 counts the forward pass and the two products of the backward pass.
+
+def compute_cost(cfg: LabConfig, *, n_windows: int, steps: int, n_in: int) -> float:
+    """Rough multiply-adds of one training run: epochs x windows x steps x G H (H + I + 1) x 3.
+
+    G counts the cell's weight blocks (GATES); the factor 3 counts the forward pass and the two
+    products of the backward pass.
     """
-    per_step = cfg.n_hidden * (cfg.n_hidden + n_in + 1) * cfg.n_layers
+    per_step = GATES[cfg.cell] * cfg.n_hidden * (cfg.n_hidden + n_in + 1) * cfg.n_layers
     return 3.0 * cfg.epochs * n_windows * steps * per_step
 
 

@@ -13,7 +13,8 @@ from rnn_core.config import LabConfig
 from rnn_core.sources.series import DataSourceError, SeriesData
 
 SOURCE_FIELDS: dict[str, tuple[str, ...]] = {  # source -> the settings that make its series
-    "synthetic": ("synthetic_kind", "x_start", "x_stop", "n_points", "noise", "data_seed"),
+    "synthetic": ("synthetic_kind", "x_start", "x_stop", "n_points", "noise", "data_seed",
+                  "echo_lag"),
     "fred": ("fred_id", "start", "end"),
     "ticker": ("ticker", "field", "interval", "start", "end"),
     "sample": ("sample_ticker",),
@@ -41,7 +42,7 @@ def load_series(cfg: LabConfig, *, refresh: bool = False) -> SeriesData:
         from rnn_core.sources.synthetic import synthetic_series
 
         return synthetic_series(cfg.synthetic_kind, cfg.x_start, cfg.x_stop, cfg.n_points,
-                                cfg.noise, cfg.data_seed)
+                                cfg.noise, cfg.data_seed, cfg.echo_lag)
     if cfg.source == "fred":
         from rnn_core.sources.fred import FRED_URL, load_fred
 

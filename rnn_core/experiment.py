@@ -21,7 +21,7 @@ from rnn_core.config import FIELDS, MAX_COMPUTE, LabConfig, compute_cost
 from rnn_core.mlp import MLP
 from rnn_core.optim import make_optimizer
 from rnn_core.prepared import Prepared, series_digest
-from rnn_core.rnn import RNN
+from rnn_core.cells import make_model
 from rnn_core.split import PARTS
 from rnn_core.tasks import get_task
 from rnn_core.train import History, fit
@@ -74,8 +74,8 @@ class Run:
         self.task = prepared.task
         self.uid = uuid.uuid4().hex  # names this run (and its snapshots) in caches; id() is reused
         n_in = prepared.n_in
-        self.rnn = RNN(n_in, cfg.n_hidden, n_in, activation=cfg.activation,
-                       n_layers=cfg.n_layers, seed=cfg.seed)
+        self.rnn = make_model(cfg.cell, n_in, cfg.n_hidden, n_in, activation=cfg.activation,
+                              n_layers=cfg.n_layers, seed=cfg.seed)  # the Elman cell, GRU or LSTM
         self.mlp = MLP(self.task.mlp_in(cfg), cfg.mlp_hidden, n_in, seed=cfg.seed)
         self.initial_rnn = self.rnn.copy()  # the weights at initialisation, for comparisons
         self.rnn_opt = make_optimizer(cfg.optimizer, cfg.lr)

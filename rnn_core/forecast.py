@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnn_core.cells import CELLS
 from rnn_core.windows import make_windows
 from rnn_core.words import counted
 
@@ -182,12 +183,13 @@ def teacher_forcing_vs_free_running(model, values, origin: int, n_steps: int,
 
 
 def stateful_rollout(model, x_inputs, h0=None) -> tuple[np.ndarray, np.ndarray]:
-    """Run an RNN along one long input sequence, carrying the hidden state (seed 001).
+    """Run a recurrent cell along one long input sequence, carrying its state (seed 001).
 
-    x_inputs: (T, I), e.g. future x blocks; h0: None (zeros), (H,), (L, H) or (L, 1, H), e.g.
-    the state returned by a previous call. Returns (outputs (T, O), h_last (L, H)).
+    x_inputs: (T, I), e.g. future x blocks; h0: None (zeros), (H,), (R, H) or (R, 1, H), e.g.
+    the state returned by a previous call. Returns (outputs (T, O), h_last (R, H)); R is the
+    cell's state rows (L layers; 2L for the LSTM, its cells then its hidden states).
     """
-    if getattr(model, "config", {}).get("kind") != "rnn":
+    if getattr(model, "config", {}).get("kind") not in CELLS:
         raise ValueError("Only a recurrent network carries a hidden state; an MLP has none")
     x = np.asarray(x_inputs, dtype=np.float64)
     if x.ndim != 2:

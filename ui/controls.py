@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
+from rnn_core.cells import CELL_LABELS
 from rnn_core.config import FIELDS, LabConfig, validated
 from rnn_core.tasks import TASKS
 from ui import state
@@ -21,7 +22,8 @@ CHOICE_LABELS = {
     "synthetic": "Synthetic curve", "fred": "FRED economic series", "ticker": "Stock ticker",
     "csv": "Upload a CSV file", "sample": "Offline stock sample (weekly, 2018–2019)",
     "xsinx": "x·sin(x)", "sine": "Sine", "damped": "Damped oscillation",
-    "random_walk": "Random walk",
+    "random_walk": "Random walk", "echo": "Echo (a memory test)",
+    **CELL_LABELS,
     **{key: task.label for key, task in TASKS.items()},
     "minmax": "Min-max to [0, 1]", "standard": "Standard (mean 0, std 1)",
     "adam": "Adam", "sgd": "SGD", "momentum": "SGD + momentum",

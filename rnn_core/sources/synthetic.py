@@ -10,19 +10,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rnn_core.i18n import _
+
 from .series import DataSourceError, SeriesData, infer_frequency
 
-SYNTHETIC_KINDS = ("xsinx", "sine", "damped", "random_walk")
+SYNTHETIC_KINDS = ("xsinx", "sine", "damped", "random_walk", "echo")
 
 # A random walk moves by a uniform step in [-RANDOM_WALK_STEP, RANDOM_WALK_STEP] at every point,
 # so over 600 points it wanders about as far as the other curves swing (~1.4 standard deviation).
 RANDOM_WALK_STEP = 0.1
+
+# The echo series: every value comes back ECHO_STRENGTH times as large `lag` steps later, over
+# fresh noise (see `echo_values`). 0.95 leaves 1 - 0.95² ≈ 10% of its variance unpredictable.
+ECHO_STRENGTH = 0.95
 
 _DESCRIPTIONS = {
     "xsinx": "x·sin(x)",
     "sine": "sin(x)",
     "damped": "exp(-0.2x)·sin(3x)",
     "random_walk": "random walk",
+    "echo": "echo",
 }
 
 
@@ -54,16 +61,37 @@ def true_function(kind: str, x) -> np.ndarray:
 def has_true_function(kind: str) -> bool:
     """Whether `true_function(kind, x)` exists (every kind except the random walk)."""
     _check_kind(kind)
-    return kind != "random_walk"
+    return kind not in ("random_walk", "echo")
+
+
+def echo_values(n: int, lag: int, rng: np.random.Generator) -> np.ndarray:
+    """n values of the echo series, (n,) float64:
+
+        y_t = c·y_(t-L) + sqrt(1 - c²)·e_t,    e_t ~ N(0, 1),  c = ECHO_STRENGTH,  L = lag
+
+    Stationary with variance 1: Var y = c²·Var y + (1 - c²). Neighbours are uncorrelated (for
+    L > 1), so persistence cannot predict it, and no forecast without memory beats the mean (0):
+    its mean squared error is 1. A model that remembers y_(t+1-L) can reach 1 - c² ≈ 0.10.
+    The first 10·L values (a warm-up from zeros) are dropped.
+    """
+    warm = 10 * lag
+    e = rng.standard_normal(n + warm)
+    y = np.sqrt(1.0 - ECHO_STRENGTH ** 2) * e
+    for start in range(lag, n + warm, lag):  # one block of L values at a time
+        stop = min(start + lag, n + warm)
+        y[start:stop] += ECHO_STRENGTH * y[start - lag:stop - lag]
+    return y[warm:]
 
 
 def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float = 6.0,
-                     n_points: int = 600, noise: float = 0.01, seed: int = 0) -> SeriesData:
+                     n_points: int = 600, noise: float = 0.01, seed: int = 0,
+                     lag: int = 20) -> SeriesData:
     """Sample a curve on an even grid of x and add uniform noise in [-noise, noise].
 
     Returns SeriesData whose values are (n_points,) float64 indexed by x (float64 Index "x").
     For the random walk, y_0 = 0 and y_i = y_(i-1) + s_i with s_i uniform in
     [-RANDOM_WALK_STEP, RANDOM_WALK_STEP]; the noise is then added on top like for the others.
+    For the echo series (`echo_values`), `lag` is L, the distance of every echo in points.
     """
     _check_kind(kind)
     if not (np.isfinite(x_start) and np.isfinite(x_stop)) or x_stop <= x_start:
@@ -80,6 +108,12 @@ def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float =
     if kind == "random_walk":
         steps = rng.uniform(-RANDOM_WALK_STEP, RANDOM_WALK_STEP, size=x.size - 1)
         clean = np.concatenate([[0.0], np.cumsum(steps)])  # y_i = y_(i-1) + s_i
+    elif kind == "echo":
+        if int(lag) != lag or not 1 <= lag < n_points // 4:
+            raise DataSourceError(_("The echo lag must be a whole number from 1 to {top} for "
+                                    "{n} points, not {lag}.").format(
+                                        top=n_points // 4 - 1, n=n_points, lag=lag))
+        clean = echo_values(x.size, int(lag), rng)
     else:
         clean = true_function(kind, x)
     # noise ~ U[-a, a]; drawn even when a = 0 so the seed's stream does not depend on a
@@ -89,6 +123,12 @@ def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float =
     values = pd.Series(y, index=index, name=kind, dtype=np.float64)
     if kind == "random_walk":
         note = "No model should beat persistence (tomorrow = today) on a random walk."
+    elif kind == "echo":
+        note = _("y_t = {c}·y_(t−{lag}) + fresh noise, plus noise in [-{noise}, {noise}], seed "
+                 "{seed}: every value comes back {lag} points later. Neighbours are unrelated, "
+                 "so persistence cannot predict it; a model must remember {lag} steps, and a "
+                 "window shorter than {lag} cannot see the echo at all.").format(
+                     c=ECHO_STRENGTH, lag=lag, noise=f"{noise:g}", seed=seed)
     else:
         note = f"y = {_DESCRIPTIONS[kind]} + noise in [-{noise:g}, {noise:g}], seed {seed}."
     return SeriesData(values=values, name=_DESCRIPTIONS[kind], units="", provenance="synthetic",
