@@ -141,11 +141,22 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def cpu_seconds(proc: psutil.Process, seconds: float) -> float:
-    """CPU time (user + system, all threads) the process used over the next `seconds`."""
-    start = proc.cpu_times()
+    """CPU time (user + system, all threads) the process and its children (the loky workers
+    that train the chunks) used over the next `seconds`."""
+    def total() -> dict:
+        out = {}
+        for p in (proc, *proc.children(recursive=True)):
+            try:
+                t = p.cpu_times()
+                out[p.pid] = t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        return out
+
+    start = total()
     time.sleep(seconds)
-    end = proc.cpu_times()
-    return (end.user - start.user) + (end.system - start.system)
+    end = total()
+    return sum(v - start.get(pid, 0.0) for pid, v in end.items())
 
 
 @pytest.mark.browser
