@@ -238,9 +238,10 @@ def question_block(lesson: str, index: int, step: Step) -> bool:
         st.number_input(_("Your prediction"), key=key, value=None, step=None, format="%g",
                         disabled=locked, placeholder=_("a number"))
     else:
-        keys = [k for k, _label in q.choices]
-        st.radio(_("Your prediction"), keys, key=key, index=None, disabled=locked,
-                 format_func=lambda k: _(q.label(k)), label_visibility="collapsed")
+        # labels translated here, in the script run (a format_func may run elsewhere)
+        labels = {k: _(label) for k, label in q.choices}
+        st.radio(_("Your prediction"), list(labels), key=key, index=None, disabled=locked,
+                 format_func=labels.get, label_visibility="collapsed")
     if locked:
         st.caption(_("Locked in: {answer}").format(answer=_(q.label(mark["prediction"]))))
     else:
@@ -309,7 +310,7 @@ def _nav(lesson: str, index: int, n: int, where) -> None:
 def page() -> None:
     """The whole Lessons page: lesson picker, the current step, its run and reveal."""
     read_link()
-    lesson, index = position()
+    lesson, index = st.session_state[LESSON] = position()
     if st.session_state.get(LESSON_APPLIED) != (lesson, index):  # arrived here: set it up
         apply_step(lesson, index)
         state.show_flash()
@@ -318,9 +319,9 @@ def page() -> None:
     this = LESSONS[lesson]
     step, n = this.steps[index], len(this.steps)
     if not compact():
-        keys = list(LESSONS)
-        st.selectbox(_("Lesson"), keys, index=keys.index(lesson), key="lesson_pick",
-                     format_func=lambda k: _(LESSONS[k].title), on_change=_on_pick)
+        titles = {k: _(one.title) for k, one in LESSONS.items()}
+        st.selectbox(_("Lesson"), list(titles), index=list(titles).index(lesson),
+                     key="lesson_pick", format_func=titles.get, on_change=_on_pick)
         st.caption(_(this.summary))
     head, nav, mode = st.columns([5, 4, 2], vertical_alignment="center")
     head.markdown(f"#### {_('Step {k} of {n}').format(k=index + 1, n=n)}: {_(step.title)}")

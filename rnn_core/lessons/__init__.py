@@ -6,9 +6,12 @@
 
 Texts are msgids of the gettext domain `lessons`; to update its catalogue after changing them:
 
-    pybabel extract -F locale/lessons-babel.cfg -o /tmp/lessons.pot rnn_core/lessons
-    pybabel update -D lessons -i /tmp/lessons.pot -d locale -l zh   # then translate
+    PYTHONPATH=. pybabel extract -F locale/lessons-babel.cfg --no-location -o /tmp/lessons.pot .
+    pybabel update -D lessons -i /tmp/lessons.pot -d locale -l zh --no-location  # translate
     pybabel compile -D lessons -d locale -l zh
+
+The mapping reads only the lessons' files (rnn_core/lessons, ui/lessons_ui.py, the page);
+tests/test_guided_lessons.py fails when one of their strings has no Chinese translation.
 """
 
 from rnn_core.lessons.catalogue import LESSONS, lesson_step

@@ -217,7 +217,7 @@ def clear_win(obs: Observation) -> Reveal:
     text = _("MAE ÷ persistence MAE = {ratio:.3g}. A random walk's next step is a fresh coin "
              "toss: the best forecast is the last value, so no model can beat persistence by "
              "much — when the RNN's ratio dips below 1 it is luck on these test points, and "
-             "it never beat persistence by more than 15% over seeds 0–9.").format(ratio=ratio)
+             "in seeds 0–9 it never beat persistence by more than 15%.").format(ratio=ratio)
     return Reveal(answer, {"ratio": ratio, "mae": mae, "naive": naive},
                   _ratio_metrics(ratio, mae, naive), text)
 
