@@ -30,7 +30,7 @@ st.subheader(_("The first experiment"))
 st.markdown(_("When you open the app, a noisy sine (16 periods, 600 points) is loaded and the "
               "Train page is set to read 20 past values and predict the next one. Its "
               "outcome:") + "  \n"
-            + "  \n".join(f"*{claim.card}.*" for claim in DEFAULT_CLAIMS))
+            + "  \n".join(_("*{claim}.*").format(claim=claim.card) for claim in DEFAULT_CLAIMS))
 st.caption(_("Each claim on this page was checked by training seeds 0–9 (the seed sets the "
              "initial weights and the shuffling). On Compare, 'Repeat over seeds' shows the "
              "spread of your own run."))

@@ -134,9 +134,8 @@ def extract_python(fileobj, keywords, comment_tags, options):
         return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) \
             else None
 
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call):
-            continue
+    calls = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
+    for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):  # in reading order
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr \
             if isinstance(func, ast.Attribute) else None

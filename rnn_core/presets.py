@@ -130,8 +130,9 @@ PRESETS: dict[str, Preset] = {p.key: p for p in (
     Preset(
         "stock_60_adam", N_("Stock, 60 steps, 5 hidden units, Adam (seed 003)"),
         N_("GOOGL opening prices from Yahoo Finance (needs internet): 60 days -> the next day, a "
-           "small RNN with 5 hidden units, Adam, 100 epochs in batches of 100, 10% of the series "
-           "after the training part held out for validation; errors reported in price units."),
+           "small RNN with 5 hidden units, Adam, 100 epochs in batches of 100, 10 percent of the "
+           "series after the training part held out for validation; errors reported in price "
+           "units."),
         dict(source="ticker", ticker="GOOGL", field="Open", interval="1d", start="2018-01-01",
              end="2023-01-01", task="next", window=60, n_hidden=5, optimizer="adam", lr=1e-3,
              epochs=100, batch_size=100, clip=0.0, val_frac=0.1, test_frac=0.2, horizon=30),
