@@ -26,7 +26,8 @@ from rnn_core.split import PARTS
 from rnn_core.tasks import get_task
 from rnn_core.train import History, fit
 
-__all__ = ["PARTS", "Prepared", "Run", "prepare", "check_cost", "ComputeCapExceeded"]
+__all__ = ["PARTS", "Prepared", "Run", "prepare", "check_cost", "ComputeCapExceeded",
+           "MODEL_NAMES"]
 
 
 class ComputeCapExceeded(ValueError):
@@ -58,6 +59,10 @@ def check_cost(prepared: Prepared) -> float:
 # describes the data and windows of a config that differs from it only in these.
 _HARMLESS = ("epochs", "horizon")
 
+# Each cell's name in tables and legends (the palette's keys): the task code names its column
+# "RNN" whatever the cell, and a page shows it under this name.
+MODEL_NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+
 
 class Run:
     """An RNN and its MLP baseline, trained side by side on the same windows.
@@ -67,8 +72,9 @@ class Run:
     the data and settings it was made with: `differences(series, cfg)` names what changed.
     """
 
-    def __init__(self, prepared: Prepared):
-        cfg = prepared.cfg
+    def __init__(self, prepared: Prepared, cell: str | None = None):
+        # cell: train this cell instead of prepared.cfg.cell (the cell race shares one prepared)
+        cfg = prepared.cfg if cell is None else prepared.cfg.replace(cell=cell)
         self.cfg = cfg
         self.prepared = prepared
         self.task = prepared.task
@@ -96,6 +102,24 @@ class Run:
     @property
     def epochs_done(self) -> int:
         return 0 if self.rnn_history is None else len(self.rnn_history)
+
+    @property
+    def model_name(self) -> str:
+        """The recurrent model's name on screen: "RNN" (the Elman cell), "GRU" or "LSTM"."""
+        return MODEL_NAMES[self.cfg.cell]
+
+    @property
+    def screen_names(self) -> dict[str, str]:
+        """The task's column names -> the names a page shows ({"RNN": "GRU"} for a GRU run)."""
+        return {"RNN": self.model_name}
+
+    def histories(self) -> dict[str, History | None]:
+        """Each model's loss curves by its screen name: {"GRU": …, "MLP": …}."""
+        return {self.model_name: self.rnn_history, "MLP": self.mlp_history}
+
+    def loss_labels(self) -> dict[str, str]:
+        """What each model's training loss averages, by screen name (legends)."""
+        return {self.model_name: self.task.rnn_loss_label, "MLP": self.task.mlp_loss_label}
 
     def differences(self, series: pd.Series | None, cfg: LabConfig) -> list[str]:
         """What differs between this run's training and the data/settings given, in words.
