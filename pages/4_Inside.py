@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from rnn_core.i18n import _
 from rnn_core.words import counted
-from ui import inside_checks_ui, inside_run, inside_tabs, layout, results, state
+from ui import inside_cells, inside_checks_ui, inside_run, inside_tabs, layout, results, state
 
 layout.page_setup("Inside the RNN", ":material/biotech:")
 st.title(":material/biotech: Inside the RNN")
@@ -17,7 +18,8 @@ if run is None:
 if run is st.session_state.get(state.RUN):
     results.mismatch_notice(run)
 if run.epochs_done:
-    st.caption(f"Your model: {counted(run.cfg.n_hidden, 'hidden unit')}, {run.cfg.activation}, "
+    st.caption(f"Your model: {inside_cells.model_words(run)}, "
+               f"{counted(run.cfg.n_hidden, 'hidden unit')}, "
                f"window {run.cfg.window}, trained {counted(run.epochs_done, 'epoch')}. Views "
                "compare it with the same network at initialisation.")
 else:
@@ -27,10 +29,12 @@ else:
     inside_run.quick_train_button()
 
 tabs = st.tabs(["One step", "Shapes", "Unrolled states", "Gradients through time",
+                _("Cells side by side"),
                 "Teacher forcing", "Verify gradients", "Leakage", "Flat line?", "RNN vs MLP"])
 views = [inside_tabs.step_tab, inside_tabs.shapes_tab, inside_tabs.unrolled_tab,
-         inside_tabs.grads_tab, inside_checks_ui.free_tab, inside_checks_ui.verify_tab,
-         inside_checks_ui.leakage_tab, inside_checks_ui.flat_tab, inside_checks_ui.mlp_tab]
+         inside_tabs.grads_tab, inside_cells.cells_tab, inside_checks_ui.free_tab,
+         inside_checks_ui.verify_tab, inside_checks_ui.leakage_tab, inside_checks_ui.flat_tab,
+         inside_checks_ui.mlp_tab]
 for tab, view in zip(tabs, views):
     with tab:
         view(run)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rnn_core.cells import CELL_LABELS, cell_of, takes_activation
 from rnn_core.evaluate import unit_factor
 from rnn_core.experiment import Prepared
 from rnn_core.forecast import horizon_errors, teacher_forcing_vs_free_running
@@ -119,6 +120,9 @@ def model_step(model: RNN, window, t: int, *, layer: int | None = None) -> StepS
     layer to open (default the top one, whose h_t feeds the output). h_prev is the state the
     forward pass reached at t-1 (zeros at t = 0).
     """
+    if not takes_activation(cell_of(model)):  # a gated cell's step: cell_views.cell_step
+        raise ValueError(f"This is the Elman cell's step (W_xh, W_hh); the model is a "
+                         f"{CELL_LABELS[cell_of(model)]}.")
     X = np.asarray(window, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"The window must be a (T, I) array, got shape {X.shape}.")
@@ -165,20 +169,29 @@ class GradFlow:
     grad_norm: global norm of the parameter gradient before clipping; clip_factor: what
     clipping multiplies the whole gradient by (1.0 when it is below the threshold);
     clipped (T,) = norms * clip_factor, or None without clipping; spectral_radius of the
-    (rescaled) top-layer W_hh.
+    (rescaled) top-layer W_hh, None for a gated cell (it has no W_hh).
     """
 
     norms: np.ndarray
     grad_norm: float
     clip_factor: float
     clipped: np.ndarray | None
-    spectral_radius: float
+    spectral_radius: float | None
 
 
 def variant(model: RNN, *, activation: str | None = None, w_hh_scale: float = 1.0) -> RNN:
-    """A copy of `model` with another activation and/or every W_hh multiplied by w_hh_scale."""
+    """A copy of `model` with another activation and/or every W_hh multiplied by w_hh_scale.
+
+    Both what-ifs are the Elman cell's (its h_t = act(W_xh x_t + W_hh h_{t-1} + b_h)); a GRU or
+    an LSTM has no W_hh and no activation to choose, so for them only the plain copy exists."""
     if not (np.isfinite(w_hh_scale) and w_hh_scale > 0):
         raise ValueError(f"The W_hh scale must be a positive number, got {w_hh_scale!r}.")
+    if not takes_activation(cell_of(model)):
+        if (activation not in (None, getattr(model, "activation", None))) or w_hh_scale != 1.0:
+            raise ValueError(f"The activation and the W_hh scale are the Elman cell's: a "
+                             f"{CELL_LABELS[cell_of(model)]} has gates instead, so it has "
+                             "neither to change.")
+        return model.copy()
     config = {k: v for k, v in model.config.items() if k != "kind"}
     config["activation"] = activation or model.activation
     twin = RNN(**config)
@@ -202,9 +215,11 @@ def grad_flow(model: RNN, X, Y, *, activation: str | None = None, w_hh_scale: fl
     # every step shrinks by the same factor, so clipping tames explosions but cannot revive a
     # vanished gradient.
     factor = 1.0 if clip is None or total <= clip else clip / total
-    top_W_hh = m.params[layer_names(m.n_layers - 1)[1]]
+    radius = None
+    if takes_activation(cell_of(m)):  # the Elman cell: the radius of its top layer's W_hh
+        radius = spectral_radius(m.params[layer_names(m.n_layers - 1)[1]])
     return GradFlow(norms, float(total), float(factor),
-                    None if clip is None else norms * factor, spectral_radius(top_W_hh))
+                    None if clip is None else norms * factor, radius)
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,8 @@ def diagnose_flat(run: Run, part: str | None = None) -> Diagnosis:
     pred_std, target_std = float(np.std(pred)), float(np.std(target))
     ratio = pred_std / target_std if target_std > 0 else float("nan")
     flat = bool(target_std > 0 and ratio < FLAT_RATIO)
-    tanh = run.rnn.activation == "tanh"
+    # the Elman cell's activation; a gated cell's h is bounded by tanh too (its gates are fixed)
+    tanh = getattr(run.rnn, "activation", "tanh") == "tanh"
     saturated = float(np.mean(np.abs(states) > SATURATED)) if tanh else None
     units = states.reshape(-1, states.shape[-1])  # (samples, H)
     dead = None if tanh else float(np.mean(np.all(units <= 0.0, axis=0)))

@@ -85,7 +85,7 @@ def grad_batch(run: Run, window: int | None = None):
 # ----- renders ---------------------------------------------------------------------------------
 def test_without_a_trained_model_every_view_shows_the_model_at_initialisation():
     at = open_page()
-    assert len(at.tabs) == 9
+    assert len(at.tabs) == 10
     for tab in at.tabs:
         assert len(tab.children) > 0, tab.label
     assert "No trained model yet" in texts(at)

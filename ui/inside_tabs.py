@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnn_core import cell_views as cv
 from rnn_core import inside
 from rnn_core.experiment import Run
+from rnn_core.i18n import _
 from rnn_core.words import counted
+from ui import inside_cells
 from ui import inside_views as views
 from ui.charts import inside as inside_charts
 from ui.charts.palette import STYLES
@@ -152,6 +155,17 @@ def step_tab(run: Run) -> None:
     T = w.X.shape[1]
     t_step = clamped_slider("Time step t", 0, T - 1, T - 1, "inside_mstep_t",
                             "Which step of the window to open; 0 starts from h = 0.")
+    if not cv.applies(cv.ELMAN, run.rnn):  # a gated cell: its own equations, its own numbers
+        st.markdown(_("The worked example above is the Elman cell's. Your model is a {cell}: "
+                      "its step computes its gates from x_t and h_(t-1), each with its own "
+                      "weights, and mixes the old state with a new candidate. Here is every "
+                      "line of it at step t of the window, with your model's numbers.").format(
+            cell=inside_cells.label(cv.own_cell(run))))
+        inside_cells.gated_step(run.rnn, w.X[i], t_step)
+        if run.cfg.n_hidden > views.SHOW:
+            st.caption(_("Each vector has {n} entries; the first {show} are shown.").format(
+                n=run.cfg.n_hidden, show=views.SHOW))
+        return
     stages = inside.model_step(run.rnn, w.X[i], t_step)
     small = run.cfg.n_hidden <= SMALL
     if not small:
@@ -212,13 +226,15 @@ def unrolled_tab(run: Run) -> None:
 def _grad_controls(run: Run) -> dict:
     cfg = run.cfg
     c1, c2, c3, c4, c5 = st.columns(5)
-    activation = c1.selectbox("Activation", ["tanh", "relu"],
-                              index=["tanh", "relu"].index(run.rnn.activation),
-                              key="inside_grad_act",
-                              help="Recompute with another activation, same weights.")
-    scale = c2.slider("Scale of W_hh", 0.25, 3.0, 1.0, 0.05, key="inside_grad_scale",
-                      help="Multiply the recurrent weights: above 1 gradients grow, below "
-                           "1 they fade.")
+    activation, scale = None, 1.0  # the what-if is the Elman cell's (cell_views.ELMAN)
+    if cv.applies(cv.ELMAN, run.rnn):
+        activation = c1.selectbox("Activation", ["tanh", "relu"],
+                                  index=["tanh", "relu"].index(run.rnn.activation),
+                                  key="inside_grad_act",
+                                  help="Recompute with another activation, same weights.")
+        scale = c2.slider("Scale of W_hh", 0.25, 3.0, 1.0, 0.05, key="inside_grad_scale",
+                          help="Multiply the recurrent weights: above 1 gradients grow, below "
+                               "1 they fade.")
     n_train = run.prepared.split.train_end
     with c3:
         T = clamped_slider("Window length", 2, min(300, n_train - 1), cfg.window,
@@ -241,6 +257,10 @@ def grads_tab(run: Run) -> None:
                 f"measured on the first {GRAD_BATCH} training windows together, with the loss "
                 "on the last output only.")
     c = _grad_controls(run)
+    elman = cv.applies(cv.ELMAN, run.rnn)
+    if not elman:
+        inside_cells.elman_note(run, _("The activation and W_hh scale what-if, with the "
+                                       "spectral radius and eigenvalues of W_hh,"))
     w = inside.part_windows(run.prepared, "train", c["T"])
     X, Y = w.X[:GRAD_BATCH], inside.last_step_targets(w.Y[:GRAD_BATCH])
     kw = {"activation": c["activation"], "w_hh_scale": c["w_hh_scale"]}
@@ -266,8 +286,9 @@ def grads_tab(run: Run) -> None:
                     width="stretch")
     cols = st.columns(len(flows) + 1)
     for col, (name, f) in zip(cols, flows.items()):
-        col.metric(f"Spectral radius of W_hh, {name}", f"{f.spectral_radius:.3f}",
-                   help="Largest |eigenvalue|: above 1 tends to explode, below 1 to vanish.")
+        if f.spectral_radius is not None:  # the Elman cell's W_hh
+            col.metric(f"Spectral radius of W_hh, {name}", f"{f.spectral_radius:.3f}",
+                       help="Largest |eigenvalue|: above 1 tends to explode, below 1 to vanish.")
     if c["clip"]:
         cols[-1].metric("Clipping multiplies the gradient by", f"{clipped.clip_factor:.3g}",
                         help="min(1, threshold ÷ gradient norm): every step alike.")
@@ -279,8 +300,15 @@ def grads_tab(run: Run) -> None:
                "before the output. Clipping "
                "shifts the whole curve down by one factor, so it stops explosions but cannot "
                "bring back a gradient that has already vanished.")
-    try_this("with tanh, move the W_hh scale from 0.5 to 2 and watch the left end of the "
-             "curve; then switch to relu at scale 1.5 and lengthen the window.")
+    if elman:
+        latest_first = {name: models[name] for name in reversed(models)}
+        inside_cells.eigen_view(latest_first, scale=c["w_hh_scale"], key="inside_grad_eigen")
+        try_this("with tanh, move the W_hh scale from 0.5 to 2 and watch the left end of the "
+                 "curve; then switch to relu at scale 1.5 and lengthen the window.")
+    else:
+        try_this(_("lengthen the window and watch how far back the gradient still reaches; the "
+                   "tab *Cells side by side* draws the Elman cell, the GRU and the LSTM on one "
+                   "chart."))
     h = run.rnn_history
     if h is not None and len(h):
         st.plotly_chart(inside_charts.epoch_grad_chart(h.grad_norm, run.cfg.clip),
