@@ -5,7 +5,7 @@ import streamlit as st
 
 from rnn_core.i18n import _
 from rnn_core.words import counted
-from ui import data, layout, sweep_ui
+from ui import data, layout, memory_ui, sweep_ui
 
 layout.page_setup("Sweep", ":material/grid_view:")
 st.title(":material/grid_view: " + _("Sweep"))
@@ -15,6 +15,15 @@ st.caption(_("Which window and hidden size work on this data — and how much do
 
 if st.session_state.pop("go_train", False):
     st.switch_page("pages/2_Train.py")
+
+VIEWS = {"grid": _("Settings on this data"), "memory": _("Long memory: the echo lag")}
+view = st.segmented_control(_("Sweep"), list(VIEWS), default="grid", format_func=VIEWS.get,
+                            required=True,
+                            key="sweep_view", label_visibility="collapsed")
+if view == "memory":  # the echo experiment makes its own data: no loaded series needed
+    memory_ui.section()
+    layout.finish_page()
+    st.stop()
 
 series = data.current_series()
 if series is None:

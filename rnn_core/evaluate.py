@@ -95,6 +95,17 @@ def metrics_frame(y_true, preds: dict, y_naive=None, y_train=None) -> pd.DataFra
     return frame.astype(np.float64)
 
 
+def no_memory_ratios(ev, train_values: np.ndarray) -> dict[str, float]:
+    """Each model's test MSE ÷ the MSE of forecasting the training mean, on the same points.
+
+    ev: an Evaluation (predictions in data units, a `part` column); train_values: (n_train,)."""
+    test = ev.predictions[ev.predictions["part"] == "test"]
+    actual = test["actual"].to_numpy()
+    baseline = float(np.mean((actual - np.mean(train_values)) ** 2))  # the no-memory forecast
+    models = [c for c in test.columns if c not in ("actual", "part")]
+    return {m: float(np.mean((test[m].to_numpy() - actual) ** 2)) / baseline for m in models}
+
+
 def evaluate(run, true_function=None) -> Evaluation:
     """Evaluate both models of `run`; `true_function(x)` (optional) gives a synthetic curve's
     noiseless values for the extrapolation chart (and, where the task uses it, its metrics)."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from rnn_core.config import LabConfig
 from rnn_core.i18n import N_, _
+from rnn_core.long_memory import ECHO_SETTINGS, WINDOW_MARGIN
 
 SEEDS = tuple(range(10))  # the seeds every claim is checked over
 
@@ -52,6 +53,14 @@ def _mlp_within_twice_persistence(r: dict) -> bool:
 
 def _first_block_close(r: dict) -> bool:
     return r["horizon_RNN"][0] <= 0.5
+
+
+def _remembers_the_echo(r: dict) -> bool:
+    return r["RNN_NO_MEMORY"] < 0.5
+
+
+def _persistence_blind_to_the_echo(r: dict) -> bool:
+    return r["Persistence_NO_MEMORY"] > 1.0
 
 
 def _error_grows(r: dict) -> bool:
@@ -149,5 +158,19 @@ PRESETS: dict[str, Preset] = {p.key: p for p in (
              test_frac=0.2, horizon=12),
         claims=(Claim(N_("Persistence ('next week = this week') beats the RNN on the test part"),
                       _loses_to_persistence, 9),),
+    ),
+    Preset(
+        "echo_memory", N_("Echo: remember 20 steps back (GRU; race it against the Elman cell)"),
+        N_("1000 points of an echo series: every value comes back 0.95 times as large 20 steps "
+           "later, over fresh noise, so neighbouring values are unrelated and only a model that "
+           "remembers 20 steps can predict the next one. Windows of 24 -> the next value, a GRU "
+           "with 20 hidden units, Adam, learning rate 0.01, 100 epochs. Then switch the cell to "
+           "Elman RNN, or race the cells on Train, to see the plain cell forget; the Sweep "
+           "page's 'Long memory' view sweeps the lag."),
+        {**ECHO_SETTINGS, "window": ECHO_SETTINGS["echo_lag"] + WINDOW_MARGIN, "cell": "gru"},
+        claims=(Claim(N_("The GRU predicts the echo: its test MSE is below half of the "
+                         "no-memory forecast's (the training mean)"), _remembers_the_echo, 8),
+                Claim(N_("Persistence cannot: its test MSE is above the no-memory forecast's"),
+                      _persistence_blind_to_the_echo, 10)),
     ),
 )}

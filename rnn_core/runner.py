@@ -13,7 +13,7 @@ import pandas as pd
 
 from rnn_core.config import LabConfig
 from rnn_core.datasets import true_curve
-from rnn_core.evaluate import evaluate
+from rnn_core.evaluate import evaluate, no_memory_ratios
 from rnn_core.experiment import Run, check_cost, prepare
 from rnn_core.metrics import LABELS
 
@@ -40,6 +40,9 @@ def run_config(series: pd.Series, cfg: LabConfig) -> dict:
                seconds=time.perf_counter() - t0,
                test_rnn=ev.predictions.loc[ev.predictions["part"] == "test", "RNN"].tolist(),
                extrapolation_rnn=ev.extrapolation["RNN"].tolist())
+    if (ev.predictions["part"] == "test").any():  # test MSE ÷ the training mean's (no memory)
+        ratios = no_memory_ratios(ev, prepared.part_values("train"))
+        out.update({f"{model}_NO_MEMORY": ratio for model, ratio in ratios.items()})
     if ev.horizon is not None:  # error against distance, one list per model
         out.update({f"horizon_{m}": ev.horizon[m].tolist() for m in ev.horizon.columns})
     return out

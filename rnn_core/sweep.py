@@ -137,10 +137,11 @@ class Sweep:
     Closing it (or leaving a `with` block, or dropping it) cancels every run not yet started.
     """
 
-    def __init__(self, executor: Executor, series: pd.Series, configs, *, on_result=None,
-                 should_stop=None, max_in_flight: int | None = None):
-        self._feeder = Feeder(executor, run_task, list(configs), args=(series,),
-                              limit=max_in_flight)
+    def __init__(self, executor: Executor, series: pd.Series | None, configs, *, on_result=None,
+                 should_stop=None, max_in_flight: int | None = None, task=None):
+        # task(cfg) -> dict, when each config makes its own data (series None); else run_task
+        fn, args = (run_task, (series,)) if task is None else (task, ())
+        self._feeder = Feeder(executor, fn, list(configs), args=args, limit=max_in_flight)
         self.total = self._feeder.total
         self._results = _as_finished(self._feeder, on_result, should_stop)
 
@@ -179,11 +180,15 @@ class Sweep:
             self._feeder.close()
 
 
-def run_sweep(executor: Executor | Engine, series: pd.Series, configs, *,
+def run_sweep(executor: Executor | Engine, series: pd.Series | None, configs, *,
               on_result: Callable[[LabConfig, dict], None] | None = None,
               should_stop: Callable[[], bool] | None = None,
-              max_in_flight: int | None = None) -> Sweep:
+              max_in_flight: int | None = None,
+              task: Callable[[LabConfig], dict] | None = None) -> Sweep:
     """Submit every config to `executor`; return a Sweep yielding (cfg, result) as runs finish.
+
+    Each run is `run_task(series, cfg)`, or `task(cfg)` when given (then `series` is None: each
+    configuration makes its own data, as the long-memory sweep's echo series of every lag).
 
     executor: any concurrent.futures.Executor, or an Engine (then its max_in_flight applies).
     on_result(cfg, result) is called for each result before it is yielded. should_stop() is
@@ -196,7 +201,7 @@ def run_sweep(executor: Executor | Engine, series: pd.Series, configs, *,
         max_in_flight = max_in_flight or executor.max_in_flight
         executor = executor.executor
     return Sweep(executor, series, configs, on_result=on_result, should_stop=should_stop,
-                 max_in_flight=max_in_flight)
+                 max_in_flight=max_in_flight, task=task)
 
 
 def results_table(rows) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from rnn_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, ngettext
 CFG = "cfg"  # LabConfig: every setting
 SERIES = "series"  # SeriesData: the data currently loaded
 RUN = "run"  # experiment.Run: the current (last trained) models
+RACE = "race"  # race.Race: the last cell race (one Run per cell on the same windows)
+RACE_SHOWN = "race_shown"  # bool: the Train screen shows the race (trained last), not the run
 PREVIOUS_RUN = "previous_run"  # the run before it, kept when a new one fails
 EVALUATION = "evaluation"  # memo name of the current run's Evaluation
 NOTES = "link_notes"  # plain-words notes about ignored link parameters
@@ -133,11 +135,36 @@ def install_run(run) -> None:
     if st.session_state.get(RUN) is not None:
         st.session_state[PREVIOUS_RUN] = st.session_state[RUN]
     st.session_state[RUN] = run
+    st.session_state[RACE_SHOWN] = False  # the Train screen shows (and trains) the run now
 
 
 def update_run(run) -> None:
     """A newer state of the current run (same lineage: a checkpoint or one more epoch)."""
     st.session_state[RUN] = run
+    st.session_state[RACE_SHOWN] = False
+
+
+# The cell race (rnn_core.race.Race): one per session, beside the run; the Train screen shows
+# whichever of the two was trained last (RACE_SHOWN).
+def current_race():
+    """The session's last cell race, or None."""
+    return st.session_state.get(RACE)
+
+
+def install_race(race) -> None:
+    """`race` becomes the session's race (the one before is dropped) and the Train screen's."""
+    st.session_state[RACE] = race
+    st.session_state[RACE_SHOWN] = True
+
+
+def update_race(race) -> None:
+    """A newer state of the current race (a checkpoint of the live loop)."""
+    install_race(race)
+
+
+def race_shown() -> bool:
+    """Does the Train screen show (and its loop train) the race rather than the run?"""
+    return bool(st.session_state.get(RACE_SHOWN)) and current_race() is not None
 
 
 def restore_previous():
@@ -195,6 +222,8 @@ MODEL_LOADED = "model_file_digest"  # the last model file handled, so a rerun do
 MODEL_PENDING = "model_file"  # (name, bytes) of an uploaded model file not handled yet
 # memo names (see memo above) and views
 BANDS = "seed_bands"  # Compare: ({"RNN": (n_seeds, horizon)}, summary sentence)
+RACE_EVALUATION = "race_evaluation"  # memo name of the current race's Evaluation
+RACE_BANDS = "race_bands"  # Compare: ({"GRU": (n_seeds, horizon), …}, [sentence per cell])
 GRADCHECK = "inside_gradcheck"  # Inside: the table of the last gradient check
 LEAKAGE = "inside_leakage"  # Inside: the Leakage of the last comparison
 INSIDE_DEFAULT = "inside_default_run"  # Inside: a Run at initialisation on the current data
@@ -205,6 +234,9 @@ SWEEP_ROWS = "sweep_rows"  # list of (cfg, result) of the last sweep, filled as 
 SWEEP_TOTAL = "sweep_total"  # how many runs the last sweep has
 SWEEP_PENDING = "sweep_pending"  # the configs of a sweep the Run button asked for
 SWEEP_OWNER = "sweep_owner"  # token of the script run that owns the sweep loop
+MEMORY_ROWS = "memory_rows"  # list of result dicts of the last long-memory sweep
+MEMORY_PENDING = "memory_pending"  # the configs of a long-memory sweep the button asked for
+MEMORY_OWNER = "memory_owner"  # token of the script run that owns the long-memory loop
 # guided lessons (ui/lessons_ui.py)
 LESSON_LINK = "lesson_link"  # {"lesson", "step", "compact"} of the link, read once by the page
 LESSON = "lesson_current"  # (lesson key, step index) the student is on

@@ -1,0 +1,187 @@
+"""The long-memory experiment: the echo series, its scores, its sweep, its page, its claims.
+
+The claims on the preset card and the Sweep page's caption are checked here over seeds 0–9:
+at the default lag L = 20 the gated cells keep the error low while the Elman cell's rises, and
+the MLP (which reads the whole window) shows that the window holds the echo.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from apphelpers import app_test, page_errors, texts
+from rnn_core.config import LabConfig
+from rnn_core.datasets import load_series
+from rnn_core.evaluate import evaluate
+from rnn_core.executors import local_engine
+from rnn_core.experiment import Run, prepare
+from rnn_core.long_memory import (BEST_RATIO, WINDOW_MARGIN, echo_config, memory_grid,
+                                  memory_summary, memory_table, memory_task)
+from rnn_core.evaluate import no_memory_ratios
+from rnn_core.sources.synthetic import ECHO_STRENGTH, echo_values, synthetic_series
+from rnn_core.sources.series import DataSourceError
+from rnn_core.sweep import run_sweep
+
+
+# ----- the series ------------------------------------------------------------------------------
+@pytest.mark.parametrize("lag", [2, 7, 20])
+def test_the_echo_series_has_unit_variance_an_echo_at_lag_L_and_nothing_nearer(lag):
+    y = echo_values(200_000, lag, np.random.default_rng(1))
+
+    def corr(k):
+        return float(np.corrcoef(y[:-k], y[k:])[0, 1])
+
+    assert y.var() == pytest.approx(1.0, abs=0.05)
+    assert corr(lag) == pytest.approx(ECHO_STRENGTH, abs=0.01)
+    for k in range(1, lag):
+        assert abs(corr(k)) < 0.03  # persistence and every nearer value see nothing
+
+
+def test_the_echo_follows_its_equation_step_by_step():
+    lag, n = 5, 300
+    rng = np.random.default_rng(3)
+    y = echo_values(n, lag, rng)
+    # replay the same draws with the textbook loop: y_t = c·y_(t-L) + sqrt(1 - c²)·e_t
+    e = np.random.default_rng(3).standard_normal(n + 10 * lag)
+    ref = np.zeros(n + 10 * lag)
+    for t in range(ref.size):
+        ref[t] = (ECHO_STRENGTH * ref[t - lag] if t >= lag else 0.0) + \
+            np.sqrt(1 - ECHO_STRENGTH ** 2) * e[t]
+    np.testing.assert_allclose(y, ref[10 * lag:], rtol=0, atol=1e-12)
+
+
+def test_a_lag_too_long_for_the_data_is_refused_in_plain_words():
+    with pytest.raises(DataSourceError, match="echo lag must be a whole number from 1 to 24"):
+        synthetic_series("echo", 0.1, 10.0, 100, 0.0, 0, lag=30)
+
+
+def test_the_echo_source_reads_its_lag_from_the_config():
+    a = load_series(echo_config(echo_lag=5)).values.to_numpy()
+    b = load_series(echo_config(echo_lag=6)).values.to_numpy()
+    assert not np.array_equal(a, b)
+    assert np.corrcoef(a[:-5], a[5:])[0, 1] > 0.8
+
+
+# ----- scores ----------------------------------------------------------------------------------
+def _trained(cfg: LabConfig) -> tuple:
+    prepared = prepare(load_series(cfg).values, cfg)
+    run = Run(prepared)
+    run.train(cfg.epochs)
+    return prepared, evaluate(run)
+
+
+def test_no_memory_ratios_are_test_mse_over_the_training_means_mse_by_hand():
+    prepared, ev = _trained(echo_config(echo_lag=5, epochs=3))
+    ratios = no_memory_ratios(ev, prepared.part_values("train"))
+    test = ev.predictions[ev.predictions["part"] == "test"]
+    mean = prepared.values[:prepared.split.bounds("train")[1]].mean()
+    base = sum((a - mean) ** 2 for a in test["actual"]) / len(test)
+    for model in ("RNN", "MLP", "Persistence"):
+        mse = sum((p - a) ** 2 for p, a in zip(test[model], test["actual"])) / len(test)
+        assert ratios[model] == pytest.approx(mse / base, rel=1e-12)
+
+
+def test_the_grid_gives_each_lag_its_window_and_each_cell_and_seed_one_run():
+    grid = memory_grid(echo_config(), lags=[5, 12], cells=["rnn", "lstm"], seeds=[0, 1])
+    assert [(c.seed, c.echo_lag, c.cell) for c in grid] == [
+        (s, lag, cell) for s in (0, 1) for lag in (5, 12) for cell in ("rnn", "lstm")]
+    assert all(c.window == c.echo_lag + WINDOW_MARGIN and c.synthetic_kind == "echo"
+               for c in grid)
+    with pytest.raises(ValueError, match="Unknown cell"):
+        memory_grid(echo_config(), lags=[5], cells=["transformer"], seeds=[0])
+    with pytest.raises(ValueError, match="at most"):
+        memory_grid(echo_config(), lags=range(2, 30), cells=["rnn", "gru", "lstm"],
+                    seeds=range(5))
+
+
+def test_a_run_on_a_loky_worker_equals_the_same_run_here():
+    configs = memory_grid(echo_config(epochs=2, n_hidden=4), lags=[3], cells=["gru", "lstm"],
+                          seeds=[0])
+    with local_engine(2) as eng, run_sweep(eng, None, configs, task=memory_task) as sweep:
+        pooled = {c.cell: r for c, r in sweep}
+    for cfg in configs:
+        here = memory_task(cfg)
+        assert {k: v for k, v in here.items() if k != "seconds"} == \
+               {k: v for k, v in pooled[cfg.cell].items() if k != "seconds"}
+
+
+def test_the_summary_is_mean_sd_min_max_over_seeds():
+    results = [{"lag": 5, "cell": "gru", "seed": s, "ratio_RNN": r, "ratio_MLP": 0.2,
+                "ratio_Persistence": 1.1} for s, r in enumerate([0.2, 0.4, 0.3])]
+    summary = memory_summary(memory_table(results)).set_index("model")
+    gru = summary.loc["GRU"]
+    assert gru["mean"] == pytest.approx(0.3) and gru["sd"] == pytest.approx(0.1)
+    assert (gru["min"], gru["max"], gru["n_seeds"]) == (0.2, 0.4, 3)
+    assert summary.loc["MLP", "mean"] == pytest.approx(0.2)
+
+
+# ----- the claims, over seeds 0-9 ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def default_lag_runs() -> pd.DataFrame:
+    """Every cell at the default lag L = 20, seeds 0-9, with the experiment's settings."""
+    configs = memory_grid(echo_config(), lags=[20], seeds=range(10))
+    with local_engine(2) as eng, run_sweep(eng, None, configs, task=memory_task) as sweep:
+        return memory_table(r for _c, r in sweep)
+
+
+def _ratios(table: pd.DataFrame, cell: str) -> np.ndarray:
+    return table.loc[table["cell"] == cell].sort_values("seed")["ratio_RNN"].to_numpy()
+
+
+def test_every_run_of_the_default_lag_works(default_lag_runs):
+    assert (default_lag_runs["error"] == "").all(), default_lag_runs["error"].tolist()
+    assert len(default_lag_runs) == 30
+
+
+def test_at_L20_each_gated_cell_beats_the_elman_cell_in_most_seeds(default_lag_runs):
+    elman = _ratios(default_lag_runs, "rnn")
+    for cell in ("gru", "lstm"):
+        gated = _ratios(default_lag_runs, cell)
+        assert (gated < elman).sum() >= 7, (cell, gated, elman)
+        assert np.median(gated) < np.median(elman)
+
+
+def test_at_L20_the_gated_cells_remember_the_echo(default_lag_runs):
+    for cell in ("gru", "lstm"):
+        assert (_ratios(default_lag_runs, cell) < 0.5).sum() >= 8
+
+
+def test_the_window_shows_the_echo_the_mlp_finds_it_and_persistence_cannot(default_lag_runs):
+    one = default_lag_runs.drop_duplicates("seed")
+    assert (one["ratio_MLP"] < 0.5).all()
+    assert (one["ratio_Persistence"] > 1.0).all()
+    assert (default_lag_runs["ratio_RNN"] > BEST_RATIO * 0.8).all()  # nobody beats the noise
+
+
+# ----- the page ----------------------------------------------------------------------------------
+def test_the_sweep_page_runs_the_memory_sweep_and_shows_the_cores_numbers():
+    at = app_test("app.py")
+    for key, value in {"synthetic_kind": "echo", "x_start": "0.1", "x_stop": "30",
+                       "n_points": "300", "noise": "0", "echo_lag": "4", "epochs": "3",
+                       "n_hidden": "5"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/5_Sweep.py").run()
+    at.segmented_control(key="sweep_view").set_value("memory").run()
+    assert not page_errors(at), page_errors(at)
+    assert "your settings" in texts(at)
+    at.text_input(key="mem_lags").set_value("3, 6").run()
+    at.number_input(key="mem_seeds").set_value(1).run()
+    at.button(key="mem_run").click().run()
+    assert not page_errors(at), page_errors(at)
+    results = at.session_state["memory_rows"]
+    assert len(results) == 6 and all("error" not in r for r in results)
+    # the page's numbers are the core's: recompute each run here and compare the sentence
+    base = LabConfig(synthetic_kind="echo", x_start=0.1, x_stop=30.0, n_points=300, noise=0.0,
+                     echo_lag=4, epochs=3, n_hidden=5)
+    for cfg in memory_grid(base, lags=[3, 6], seeds=[0]):
+        again = memory_task(cfg)
+        shown = next(r for r in results if (r["lag"], r["cell"]) == (cfg.echo_lag, cfg.cell))
+        assert shown["ratio_RNN"] == again["ratio_RNN"]
+    summary = memory_summary(memory_table(results))
+    page = texts(at)
+    for row in summary.itertuples():
+        assert f"{row.model} {row.mean:.2f}" in page
+    assert '"type":"scatter"' in at.get("plotly_chart")[0].proto.spec.replace(" ", "")
