@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from rnn_core.config import LabConfig
+from rnn_core.i18n import _
 from rnn_core.sources.series import DataSourceError, SeriesData
 
 SOURCE_FIELDS: dict[str, tuple[str, ...]] = {  # source -> the settings that make its series
@@ -58,4 +59,4 @@ def load_series(cfg: LabConfig, *, refresh: bool = False) -> SeriesData:
         from rnn_core.sources.stock_sample import stock_sample
 
         return stock_sample(cfg.sample_ticker)
-    raise DataSourceError("An uploaded CSV file is loaded from the Data page.")
+    raise DataSourceError(_("An uploaded CSV file is loaded from the Data page."))

@@ -21,6 +21,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from rnn_core.i18n import _
+
 from .series import SeriesData, SourceUnreachable, now_utc
 
 CACHE_ENV = "RNNLAB_CACHE_DIR"
@@ -155,7 +157,8 @@ def fetch_with_cache(key: dict, fetch: Callable[[], SeriesData], *, refresh: boo
     except SourceUnreachable as err:
         if cached is None:
             raise
-        return cached.with_note(f"{err} Showing the copy saved on "
-                                f"{cached.fetched_at:%Y-%m-%d %H:%M} UTC.")
+        return cached.with_note(_("{err} Showing the copy saved on "
+                                  "{fetched_at:{pct}Y-{pct}m-{pct}d {pct}H:{pct}M} UTC.").format(
+                                    err=err, fetched_at=cached.fetched_at, pct="%"))
     write_cache(key, live, directory)
     return live

@@ -28,6 +28,8 @@ from datetime import datetime
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
+from rnn_core.i18n import N_, _, current_language, format_date, ngettext
+
 from ..words import counted
 from .series import DataSourceError
 
@@ -39,8 +41,8 @@ _GROUP_CHARS = " \u00a0\u202f\u2009'\u2019"  # space, no-break, narrow and thin 
 _SPACED = rf"[+-]?\d{{1,3}}(?:[{_GROUP_CHARS}]\d{{3}})+(?:[.,]\d*)?"
 _PLAIN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _GROUPED = {".": r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", ",": r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"}
-_BINARY = ("This looks like a binary file (an Excel workbook, an image, ...), not text. Save it "
-           "as CSV (File > Save as > CSV) and upload that.")
+_BINARY = (N_("This looks like a binary file (an Excel workbook, an image, ...), not text. Save it "
+             "as CSV (File > Save as > CSV) and upload that."))
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,8 @@ def _first_non_ascii_word(text: str) -> str:
 def _decode(data: bytes) -> tuple[str, str]:
     """(text, note): the file's text, and a note when its encoding had to be guessed."""
     if not data or not data.strip():
-        raise DataSourceError("The file is empty. Upload a CSV file with a date (or x) column "
-                              "and a column of numbers.")
+        raise DataSourceError(_("The file is empty. Upload a CSV file with a date (or x) column "
+                                "and a column of numbers."))
     head = data[:8192]
     codec = next((codec for bom, codec in _BOMS if head.startswith(bom)), None) \
         or _utf16_without_bom(head)
@@ -102,12 +104,12 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError:
-            raise DataSourceError(_BINARY) from None
+            raise DataSourceError(_(_BINARY)) from None
         if _looks_binary(text[:4096].encode("utf-8", errors="replace")):
-            raise DataSourceError(_BINARY)
+            raise DataSourceError(_(_BINARY))
         return text, ""
     if _looks_binary(head):
-        raise DataSourceError(_BINARY)
+        raise DataSourceError(_(_BINARY))
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError:
@@ -117,10 +119,10 @@ def _decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined: plain Latin-1
         text, name = data.decode("latin-1"), "Latin-1"
     word = _first_non_ascii_word(text)
-    example = f" (for example {word!r})" if word else ""
-    return text, (f"The file is not UTF-8; it was read as {name} (Western European) "
-                  f"text{example}. If letters look wrong, save it as 'CSV UTF-8' and upload "
-                  "that.")
+    example = _(" (for example {word!r})").format(word=word) if word else ""
+    return text, (_("The file is not UTF-8; it was read as {name} (Western European) "
+                    "text{example}. If letters look wrong, save it as 'CSV UTF-8' and upload "
+                    "that.").format(name=name, example=example))
 
 
 # --- dialect -----------------------------------------------------------------------------------
@@ -199,9 +201,10 @@ def sniff(lines: list[str]) -> tuple[str, str, bool]:
 def read_table(data: bytes) -> Table:
     """Parse uploaded bytes into text cells; DataSourceError for empty, huge or binary files."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise DataSourceError(f"The file is {len(data) / 1e6:.1f} MB; the limit is "
-                              f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Upload a shorter series (fewer "
-                              "rows or columns).")
+        raise DataSourceError(_("The file is {value:.1f} MB; the limit is {value2:.0f} MB. Upload "
+                                "a shorter series (fewer rows or columns).").format(
+                                  value=len(data) / 1000000.0,
+                                  value2=MAX_UPLOAD_BYTES / 1000000.0))
     text, note = _decode(data)
     lines = []
     for line in text.splitlines():
@@ -210,16 +213,17 @@ def read_table(data: bytes) -> Table:
             if len(lines) == 50:
                 break
     if not lines:
-        raise DataSourceError("The file has no rows. Upload a CSV file with a date (or x) column "
-                              "and a column of numbers.")
+        raise DataSourceError(_("The file has no rows. Upload a CSV file with a date (or x) "
+                                "column and a column of numbers."))
     separator, decimal, header = sniff(lines)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=separator, header=0 if header else None,
                             dtype=str, skip_blank_lines=True, skipinitialspace=True,
                             on_bad_lines="skip")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
-        raise DataSourceError(f"The file could not be read as CSV ({err}). Use one header line "
-                              "and one row per date, fields separated by ',' or ';'.") from err
+        raise DataSourceError(_("The file could not be read as CSV ({err}). Use one header line "
+                                "and one row per date, fields separated by ',' or ';'.").format(
+                                  err=err)) from err
     if not header:
         frame.columns = [f"column {i + 1}" for i in range(frame.shape[1])]
     frame.columns = [str(name).strip() or f"column {i + 1}" for i, name in
@@ -336,14 +340,17 @@ def read_numbers(cells: pd.Series, decimal: str, *, first_row: int = 1,
         first = signs.index[0]
         other = signs.index[(signs != signs.iloc[0]).to_numpy().argmax()]
         problems.append(
-            f"The column {column!r} mixes currencies: {_cell(text, first, first_row)} and "
-            f"{_cell(text, other, first_row)}. Convert every amount to one currency and upload "
-            "the file again.")
+            _("The column {column!r} mixes currencies: {text} and {text2}. Convert every amount "
+              "to one currency and upload the file again.").format(
+                column=column, text=_cell(text, first, first_row),
+                text2=_cell(text, other, first_row)))
     elif not signs.empty:
         sign, first = signs.iloc[0], signs.index[0]
         what = "currency sign" if len(sign) == 1 else "currency code"
-        notes.append(f"The {what} {sign} was dropped from {counted(len(signs), 'value')} of "
-                     f"{column!r} ({text[first]} read as {values[first]:g}).")
+        notes.append(_("The {what} {sign} was dropped from {values} of {column!r} ({value} read "
+                       "as {value2:g}).").format(
+                         what=what, sign=sign, values=counted(len(signs), 'value'), column=column,
+                         value=text[first], value2=values[first]))
     percent = parts["pct"].notna()
     if percent.any():
         first = percent.index[percent.to_numpy().argmax()]
@@ -351,20 +358,25 @@ def read_numbers(cells: pd.Series, decimal: str, *, first_row: int = 1,
         if plain_numbers.any():
             other = plain_numbers.idxmax()
             problems.append(
-                f"The column {column!r} mixes values with and without a % sign: "
-                f"{_cell(text, first, first_row)} and {_cell(text, other, first_row)}, and "
-                f"{values[other]:g} could mean {values[other]:g}% or {values[other] * 100:g}%. "
-                "Write every value with a % sign or none, and upload the file again.")
+                _("The column {column!r} mixes values with and without a {pct} sign: {text} and "
+                  "{text2}, and {value:g} could mean {value:g}{pct} or {value2:g}{pct}. Write "
+                  "every value with a {pct} sign or none, and upload the file again.").format(
+                    column=column, text=_cell(text, first, first_row),
+                    text2=_cell(text, other, first_row), value=values[other],
+                    value2=values[other] * 100, pct="%"))
         else:
-            notes.append(f"The values of {column!r} are percentages: the % sign was dropped "
-                         f"({text[first]} read as {values[first]:g}, in %).")
+            notes.append(_("The values of {column!r} are percentages: the {pct} sign was dropped "
+                           "({value} read as {value2:g}, in {pct}).").format(
+                             column=column, value=text[first], value2=values[first], pct="%"))
     brackets = parts["open"].notna() | parts["open2"].notna()
     if brackets.any():
         first = brackets.index[brackets.to_numpy().argmax()]
         count = int(brackets.sum())
-        notes.append(f"{counted(count, 'value')} of {column!r} in brackets "
-                     f"{'was' if count == 1 else 'were'} read as negative, as accounts write "
-                     f"them ({text[first]} read as {values[first]:g}).")
+        notes.append(ngettext("{n} value of {column!r} in brackets was read as negative, as "
+                              "accounts write them ({text} read as {value:g}).",
+                              "{n} values of {column!r} in brackets were read as negative, as "
+                              "accounts write them ({text} read as {value:g}).", count).format(
+            n=count, column=column, text=text[first], value=values[first]))
     return NumberReading(values, note=" ".join(notes), problem=" ".join(problems),
                          units="%" if percent.any() and not problems else "")
 
@@ -387,17 +399,17 @@ class _Family:
 
 
 _FAMILIES = (
-    _Family("iso", r"\d{4}-\d{1,2}-\d{1,2}" + _ISO_TIME, "year-month-day"),
-    _Family("ym", r"\d{4}-\d{2}", "year-month"),
+    _Family("iso", r"\d{4}-\d{1,2}-\d{1,2}" + _ISO_TIME, N_("year-month-day")),
+    _Family("ym", r"\d{4}-\d{2}", N_("year-month")),
     _Family("quarter", r"(?:\d{4} ?[-/ ]? ?[Qq][1-4]|[Qq][1-4] ?[-/ ]? ?\d{4})",
-            "year and quarter"),
-    _Family("ymd/", r"\d{4}/\d{1,2}/\d{1,2}" + _TIME, "year/month/day"),
-    _Family("ymd.", r"\d{4}\.\d{1,2}\.\d{1,2}" + _TIME, "year.month.day"),
-    _Family("dm/", r"\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})" + _TIME, "day and month with '/'", "/"),
-    _Family("dm.", r"\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})" + _TIME, "day.month.year", "."),
-    _Family("dm-", r"\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})" + _TIME, "day and month with '-'", "-"),
+            N_("year and quarter")),
+    _Family("ymd/", r"\d{4}/\d{1,2}/\d{1,2}" + _TIME, N_("year/month/day")),
+    _Family("ymd.", r"\d{4}\.\d{1,2}\.\d{1,2}" + _TIME, N_("year.month.day")),
+    _Family("dm/", r"\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})" + _TIME, N_("day and month with '/'"), "/"),
+    _Family("dm.", r"\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})" + _TIME, N_("day.month.year"), "."),
+    _Family("dm-", r"\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})" + _TIME, N_("day and month with '-'"), "-"),
 )
-_TEXT_FAMILY = _Family("text", "", "month names")
+_TEXT_FAMILY = _Family("text", "", N_("month names"))  # labels: English msgids, shown with _()
 _DIGITS = str.maketrans("0123456789", "9" * 10)
 _MONTH_FORMATS = ("%b %Y", "%B %Y", "%b-%Y", "%B-%Y", "%b-%y", "%d-%b-%y", "%d-%b-%Y",
                   "%d %b %y", "%b %d %Y", "%B %d %Y")
@@ -453,13 +465,16 @@ def _shape_format(shape: str, family: _Family, day_first: bool) -> str | None:
 
 
 def _long(stamp: pd.Timestamp) -> str:
+    """5 January 2024 (English) or 2024年1月5日 (Chinese): a date no reader can misread."""
+    if current_language() != "en":
+        return format_date(stamp)
     return f"{stamp.day} {stamp:%B} {stamp.year}"
 
 
 def _rows(index: pd.Index, first_row: int, limit: int = 3) -> str:
     rows = [str(int(i) + first_row) for i in index[:limit]]
     more = ", …" if len(index) > limit else ""
-    return ("row " if len(rows) == 1 else "rows ") + ", ".join(rows) + more
+    return ngettext("row {rows}", "rows {rows}", len(rows)).format(rows=", ".join(rows) + more)
 
 
 @dataclass(frozen=True)
@@ -539,8 +554,9 @@ def _zones(text: pd.Series) -> tuple[pd.Series, str]:
     stripped = text.where(~zoned, text.str.replace(zone, "", regex=True))
     shown = ", ".join("UTC, written Z" if n == "Z" else n if n in ("UTC", "GMT") else f"UTC{n}"
                       for n in names[:4]) + (", …" if len(names) > 4 else "")
-    return stripped, (f"The times carry a time zone ({shown}); each date and time was kept as "
-                      "written there: the zone was dropped, not converted to UTC.")
+    return stripped, (_("The times carry a time zone ({shown}); each date and time was kept as "
+                        "written there: the zone was dropped, not converted to UTC.").format(
+                          shown=shown))
 
 
 def _quarters(text: pd.Series) -> pd.Series:
@@ -557,52 +573,59 @@ def _order(text: pd.Series, family: _Family, day_first: bool | None, first_row: 
     big = r"(?:1[3-9]|[2-9]\d)"
     day_proof = text.str.fullmatch(rf"{big}{sep}\d{{1,2}}{sep}.*", na=False)  # 31/01/2024
     month_proof = text.str.fullmatch(rf"\d{{1,2}}{sep}{big}{sep}.*", na=False)  # 01/31/2024
-    dmy, mdy = "day/month/year", "month/day/year"
+    dmy, mdy = _("day/month/year"), _("month/day/year")
     if day_proof.any() and month_proof.any():
         d, m = day_proof.idxmax(), month_proof.idxmax()
         return None, True, "", (
-            f"The dates do not follow one order: {text[d]} ({_rows(pd.Index([d]), first_row)}) "
-            f"can only be {dmy}, but {text[m]} ({_rows(pd.Index([m]), first_row)}) only "
-            f"{mdy}. Write every date the same way, best as YYYY-MM-DD (for example "
-            "2024-01-31), and upload the file again.")
+            _("The dates do not follow one order: {value} ({value2}) can only be {dmy}, but "
+              "{value3} ({value4}) only {mdy}. Write every date the same way, best as YYYY-MM-DD "
+              "(for example 2024-01-31), and upload the file again.").format(
+                value=text[d], value2=_rows(pd.Index([d]), first_row), dmy=dmy, value3=text[m],
+                value4=_rows(pd.Index([m]), first_row), mdy=mdy))
     if day_proof.any() or month_proof.any():
         proved = bool(day_proof.any())
         where = day_proof if proved else month_proof
         row = where.idxmax()
         if day_first is not None and day_first != proved:
             return None, True, "", (
-                f"The dates cannot be {dmy if day_first else mdy}: {text[row]} "
-                f"({_rows(pd.Index([row]), first_row)}) has no month "
-                f"{re.split(sep, text[row])[0 if proved else 1]}. Choose "
-                f"{dmy if proved else mdy}.")
+                _("The dates cannot be {value}: {value2} ({value3}) has no month {value4}. Choose "
+                  "{value5}.").format(
+                    value=dmy if day_first else mdy, value2=text[row],
+                    value3=_rows(pd.Index([row]), first_row),
+                    value4=re.split(sep, text[row])[0 if proved else 1],
+                    value5=dmy if proved else mdy))
         stamp = _read_family(text[[row]], family, proved).iloc[0]
-        said = f"{_long(stamp)}" if not pd.isna(stamp) else "read that way"
+        said = f"{_long(stamp)}" if not pd.isna(stamp) else _("read that way")
         if family.key == "dm." and proved:
             return True, True, "", ""  # 31.01.2024: the usual dotted form, nothing to say
-        return proved, True, (f"Dates read as {dmy if proved else mdy}: {text[row]} "
-                              f"({_rows(pd.Index([row]), first_row)}) can only be {said}."), ""
+        return proved, True, (_("Dates read as {order}: {date} ({row}) can only be {said}.")
+                              .format(order=dmy if proved else mdy, date=text[row],
+                                      row=_rows(pd.Index([row]), first_row), said=said)), ""
     example = text.iloc[0]
     if day_first is not None:
         stamp = _read_family(text[:1], family, day_first).iloc[0]
         said = f" ({example} = {_long(stamp)})" if not pd.isna(stamp) else ""
-        return day_first, False, f"Dates read as {dmy if day_first else mdy}, as chosen{said}.", ""
+        return day_first, False, _("Dates read as {value}, as chosen{said}.").format(
+                                     value=dmy if day_first else mdy, said=said), ""
     if family.key == "dm.":
         return True, False, "", ""  # dotted dates are day.month.year wherever they are written
     by_day, by_month = (_read_family(text, family, order) for order in (True, False))
-    chosen, reason = True, "no value tells which comes first"
+    chosen, reason = True, _("no value tells which comes first")
     ordered = [_in_order(by_day), _in_order(by_month)]
     if ordered[0] != ordered[1]:
-        chosen, reason = ordered[0], "only this reading keeps the rows in date order"
+        chosen, reason = ordered[0], _("only this reading keeps the rows in date order")
     else:
         spread = [_unevenness(by_day), _unevenness(by_month)]
         if min(spread) * 2 < max(spread):
-            chosen, reason = spread[0] < spread[1], "only this reading spaces the dates evenly"
+            chosen, reason = spread[0] < spread[1], _("only this reading spaces the dates evenly")
     stamp = (by_day if chosen else by_month).iloc[0]
     said = f" = {_long(stamp)}" if not pd.isna(stamp) else ""
     other = mdy if chosen else dmy
-    return chosen, False, (f"Dates read as {dmy if chosen else mdy} ({example}{said}): no day "
-                           f"above 12 settles the order, and {reason}. If they are {other}, "
-                           "change the date order (or write the dates as YYYY-MM-DD)."), ""
+    return chosen, False, (_("Dates read as {value} ({example}{said}): no day above 12 settles "
+                             "the order, and {reason}. If they are {other}, change the date order "
+                             "(or write the dates as YYYY-MM-DD).").format(
+                               value=dmy if chosen else mdy, example=example, said=said,
+                               reason=reason, other=other)), ""
 
 
 def _in_order(dates: pd.Series) -> bool:
@@ -661,13 +684,14 @@ def read_dates(cells: pd.Series, day_first: bool | None = None, *, first_row: in
             text_shapes, text_formats = shapes[readable], formats
     notes, problems, order, settled = [], [], None, True
     if len(found) > 1:
-        parts = [f"{len(cells_)} like {cells_.iloc[0]} ({family.label}, "
-                 f"{_rows(cells_.index, first_row)})" for family, cells_ in found]
+        parts = [_("{count} like {value} ({label}, {index})").format(
+                     count=len(cells_), value=cells_.iloc[0], label=_(family.label),
+                     index=_rows(cells_.index, first_row)) for family, cells_ in found]
         problems.append(
-            f"The column {column!r} mixes date formats: {'; '.join(parts)}. A date such as "
-            "02/01/2020 can mean 2 January or 1 February, so these cannot be read together. "
-            "Write every date the same way, best as YYYY-MM-DD (for example 2020-01-31), and "
-            "upload the file again.")
+            _("The column {column!r} mixes date formats: {value}. A date such as 02/01/2020 can "
+              "mean 2 January or 1 February, so these cannot be read together. Write every date "
+              "the same way, best as YYYY-MM-DD (for example 2020-01-31), and upload the file "
+              "again.").format(column=column, value='; '.join(parts)))
     for family, part in found:
         if family.key == "iso":
             part, note = _zones(part)
@@ -677,8 +701,8 @@ def read_dates(cells: pd.Series, day_first: bool | None = None, *, first_row: in
             out[part.index] = pd.to_datetime(part, format="%Y-%m", errors="coerce")
         elif family.key == "quarter":
             out[part.index] = quarters = _quarters(part)
-            notes.append(f"Quarters read as the first day of each quarter ({part.iloc[0]} = "
-                         f"{_long(quarters.iloc[0])}).")
+            notes.append(_("Quarters read as the first day of each quarter ({quarter} = "
+                           "{day}).").format(quarter=part.iloc[0], day=_long(quarters.iloc[0])))
         elif family is _TEXT_FAMILY:
             out[part.index] = _parse(part, text_formats, text_shapes)
         elif family.key.startswith("ymd"):
@@ -716,6 +740,6 @@ def read_compact_dates(cells: pd.Series, numbers: pd.Series, *,
     out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
     out[read.index] = read
     return DateReading(out, note=(
-        f"The column {column!r} holds 8-digit numbers that are all valid dates, so they were "
-        f"read as dates written year, month, day ({text.iloc[0]} = {_long(read.iloc[0])}), not "
-        "as numbers."))
+        _("The column {column!r} holds 8-digit numbers that are all valid dates, so they were "
+          "read as dates written year, month, day ({value} = {value2}), not as numbers.").format(
+            column=column, value=text.iloc[0], value2=_long(read.iloc[0]))))

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rnn_core.i18n import _, current_language, ngettext
+
 from .csv_read import MAX_UPLOAD_BYTES, DateReading, NumberReading, Table, read_compact_dates, \
     read_dates, read_numbers, read_table
 from ..words import counted
@@ -32,7 +34,7 @@ from .validate import value_range_problem
 
 MISSING_CHOICES = ("drop", "interpolate")
 ROW_NUMBERS = "(row number)"  # the time-axis choice "no time column: number the rows 0, 1, 2..."
-_NEEDED = "It needs a date (or x) column and a column of numbers, for example 'date,value'."
+_NEEDED = _("It needs a date (or x) column and a column of numbers, for example 'date,value'.")
 
 
 @dataclass(frozen=True)
@@ -122,14 +124,17 @@ def _not_numbers(table: Table, dates: list) -> str:
         return ""
     first = bad.idxmax()
     others = int(bad.sum()) - 1
-    more = (f", and so {'is' if others == 1 else 'are'} {counted(others, 'other cell')} of that "
-            "column" if others else "")
+    more = ngettext(", and so is {n} other cell of that column",
+                    ", and so are {n} other cells of that column", others).format(n=others) \
+        if others else ""
     groups = "1,234" if table.decimal == "." else "1.234"
-    return (f" In column {best!r}, {cells[first]!r} (row {int(first) + table.first_row}) is not "
-            f"a number{more}. A number cell may hold only digits, one decimal mark "
-            f"({table.decimal!r} in this file), digit groups such as {groups}, a sign, a currency "
-            "sign ($1.50), a % sign (-1.5%) or brackets for a negative value ((4)); remove "
-            "anything else, such as units or words.")
+    return (_(" In column {best!r}, {value!r} (row {value2}) is not a number{more}. A number "
+              "cell may hold only digits, one decimal mark ({decimal!r} in this file), digit "
+              "groups such as {groups}, a sign, a currency sign ($1.50), a {pct} sign "
+              "(-1.5{pct}) or brackets for a negative value ((4)); remove anything else, such "
+              "as units or words.").format(
+                best=best, value=cells[first], value2=int(first) + table.first_row, more=more,
+                decimal=table.decimal, groups=groups, pct="%"))
 
 
 def _columns(table: Table) -> _Parsed:
@@ -139,10 +144,12 @@ def _columns(table: Table) -> _Parsed:
     if not numbers:
         why = _not_numbers(table, dates)
         if frame.shape[1] == 1 and not why:
-            raise DataSourceError(f"The file has a single column of text and no numbers. "
-                                  f"{_NEEDED}")
-        raise DataSourceError(f"No column holds numbers (columns: "
-                              f"{', '.join(map(str, frame.columns))}).{why} {_NEEDED}")
+            raise DataSourceError(_("The file has a single column of text and no numbers. "
+                                    "{NEEDED}").format(NEEDED=_NEEDED))
+        raise DataSourceError(_("No column holds numbers (columns: {value}).{why} "
+                                "{NEEDED}").format(
+                                  value=', '.join(map(str, frame.columns)), why=why,
+                                  NEEDED=_NEEDED))
     if dates:
         time = dates[0]
     elif len(numbers) >= 2:
@@ -159,7 +166,7 @@ def _columns(table: Table) -> _Parsed:
     return _Parsed(table, columns, readings, values, how)
 
 
-_CACHE: OrderedDict[str, _Parsed] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, str], _Parsed] = OrderedDict()
 _CACHE_SIZE = 4  # files; a 5 MB upload parses to a few tens of MB at most
 _LOCK = threading.Lock()
 
@@ -168,7 +175,8 @@ def _parsed(data: bytes) -> _Parsed:
     """The parse of `data`, from the cache when these very bytes were parsed before."""
     if len(data) > MAX_UPLOAD_BYTES:
         read_table(data)  # raises the size message without hashing 5 MB more
-    digest = hashlib.sha256(data).hexdigest()
+    # the parse holds plain-words notes, so it is kept per language too
+    digest = (hashlib.sha256(data).hexdigest(), current_language())
     with _LOCK:
         if digest in _CACHE:
             _CACHE.move_to_end(digest)
@@ -209,16 +217,19 @@ def _time_axis(parsed: _Parsed, column: str, day_first: bool | None) -> tuple[pd
     outside = dates.notna() & ((dates < lo) | (dates > hi))
     if outside.any():
         row = int(outside.idxmax()) + parsed.table.first_row
-        raise DataSourceError(f"The date {cells[outside.idxmax()]} (row {row}) is outside the "
-                              f"years {lo.year + 1}..{hi.year - 1} that dates can have here. "
-                              "Use years in that range, or number the rows instead.")
+        raise DataSourceError(_("The date {value} (row {row}) is outside the years "
+                                "{value2}..{value3} that dates can have here. Use years in that "
+                                "range, or number the rows instead.").format(
+                                  value=cells[outside.idxmax()], row=row, value2=lo.year + 1,
+                                  value3=hi.year - 1))
     return dates, reading.note
 
 
 def _pick(name, candidates, role: str):
     if name not in candidates:
-        raise DataSourceError(f"Column {name!r} cannot be the {role}; choose one of "
-                              f"{', '.join(map(repr, candidates))}.")
+        raise DataSourceError(_("Column {name!r} cannot be the {role}; choose one of "
+                                "{value}.").format(
+                                  name=name, role=role, value=', '.join(map(repr, candidates))))
     return name
 
 
@@ -244,16 +255,17 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     parsed = _parsed(data)
     table, found = parsed.table, parsed.columns
     time = found.time_column if time_column is None else \
-        _pick(time_column, found.time_candidates, "date (or x) column")
+        _pick(time_column, found.time_candidates, _("date (or x) column"))
     value = found.value_column if value_column is None else \
-        _pick(value_column, found.value_candidates, "value column")
+        _pick(value_column, found.value_candidates, _("value column"))
     if time == value:
-        raise DataSourceError(f"Column {value!r} cannot be both the time axis and the values; "
-                              "choose two different columns.")
+        raise DataSourceError(_("Column {value!r} cannot be both the time axis and the values; "
+                                "choose two different columns.").format(value=value))
     notes = list(table.notes)
     if table.skipped:
-        notes.append(f"{counted(table.skipped, 'line')} with too many fields "
-                     f"{'was' if table.skipped == 1 else 'were'} left out.")
+        notes.append(ngettext("{n} line with too many fields was left out.",
+                              "{n} lines with too many fields were left out.",
+                              table.skipped).format(n=table.skipped))
 
     axis, how = _time_axis(parsed, time, day_first)
     if how:
@@ -268,16 +280,18 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
     unreadable = int(pd.isna(series.index).sum())
     if unreadable:
         series = series[~pd.isna(series.index)]
-        notes.append(f"{counted(unreadable, 'row')} without a readable {time} "
-                     f"{'was' if unreadable == 1 else 'were'} dropped.")
+        notes.append(ngettext("{n} row without a readable {time} was dropped.",
+                              "{n} rows without a readable {time} were dropped.",
+                              unreadable).format(n=unreadable, time=time))
     if not series.index.is_monotonic_increasing:
         series = series.sort_index(kind="stable")
-        notes.append("The rows were not in order; they were sorted.")
+        notes.append(_("The rows were not in order; they were sorted."))
     repeated = int(series.index.duplicated(keep="last").sum())
     if repeated:
         series = series[~series.index.duplicated(keep="last")]
-        notes.append(f"{counted(repeated, f'repeated {time} value')}: the last row of each was "
-                     "kept.")
+        notes.append(ngettext("{n} repeated {time} value: the last row of each was kept.",
+                              "{n} repeated {time} values: the last row of each was kept.",
+                              repeated).format(n=repeated, time=time))
     gaps = int(series.isna().sum())
     if gaps and missing == "interpolate":
         # straight line between the neighbours, measured in time (or x), not in rows
@@ -285,24 +299,28 @@ def load_csv(data: bytes, *, time_column: str | None = None, value_column: str |
                                     else "index", limit_area="inside")
         left = int(series.isna().sum())  # before the first or after the last number
         series = series.dropna()
-        notes.append(f"{counted(gaps - left, 'missing or non-numeric value')} "
-                     f"{'was' if gaps - left == 1 else 'were'} interpolated"
-                     + (f", {left} at the ends dropped." if left else "."))
+        notes.append(ngettext("{n} missing or non-numeric value was interpolated",
+                              "{n} missing or non-numeric values were interpolated",
+                              gaps - left).format(n=gaps - left)
+                     + (_(", {left} at the ends dropped.").format(left=left) if left else "."))
     elif gaps:
         series = series.dropna()
-        notes.append(f"{counted(gaps, 'missing or non-numeric value')} "
-                     f"{'was' if gaps == 1 else 'were'} dropped.")
+        notes.append(ngettext("{n} missing or non-numeric value was dropped.",
+                              "{n} missing or non-numeric values were dropped.", gaps).format(
+            n=gaps))
 
     if len(series) < min_points:
-        raise DataSourceError(f"Column {value!r} has only {counted(len(series), 'usable point')}; "
-                              f"at least {min_points} are needed (the window + 2). Upload a "
-                              "longer series or choose a shorter window.")
+        raise DataSourceError(_("Column {value!r} has only {points}; at least {min_points} are "
+                                "needed (the window + 2). Upload a longer series or choose a "
+                                "shorter window.").format(
+                                  value=value, points=counted(len(series), 'usable point'),
+                                  min_points=min_points))
     if isinstance(series.index, pd.DatetimeIndex):
         series.index = pd.DatetimeIndex(series.index.as_unit("ns"), name="date")
     else:
         series.index = pd.Index(series.index.astype(np.float64), name="x")
-    problem = value_range_problem(series.to_numpy(), f"the column {value!r}",
-                                  "upload the file again")
+    problem = value_range_problem(series.to_numpy(), _("the column {value!r}").format(value=value),
+                                  _("upload the file again"))
     if problem:
         raise DataSourceError(problem)
     label = name or str(value)

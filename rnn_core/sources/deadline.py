@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 from typing import Callable, TypeVar
 
+from rnn_core.i18n import _
+
 T = TypeVar("T")
 
 
@@ -28,7 +30,8 @@ def run_with_deadline(call: Callable[[], T], seconds: float, *, what: str) -> T:
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        raise TimeoutError(f"{what} did not answer within {seconds:g} seconds")
+        raise TimeoutError(_("{what} did not answer within {seconds:g} seconds").format(
+                               what=what, seconds=seconds))
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

@@ -18,6 +18,8 @@ import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
 
+from rnn_core.i18n import _, ngettext
+
 from ..words import counted
 from .cache import fetch_with_cache
 from .deadline import run_with_deadline
@@ -43,7 +45,7 @@ def bundled_gs10() -> SeriesData:
     values = as_float_series(frame.iloc[:, 0], "GS10")
     return SeriesData(values=values, name=_NAMES["GS10"], units="percent", frequency="monthly",
                       provenance="bundled", fetched_at=None,
-                      note="Bundled GS10 sample: the 59 monthly values printed in seed 004.")
+                      note=_("Bundled GS10 sample: the 59 monthly values printed in seed 004."))
 
 
 class _RedirectAdapter(HTTPAdapter):
@@ -74,8 +76,8 @@ def _download(sid, start, end, *, timeout, retry_count, base_url) -> pd.Series:
         from pandas_datareader._utils import RemoteDataError
         from pandas_datareader.fred import FredReader
     except ImportError as err:
-        raise DataSourceError("FRED needs the pandas-datareader package: pip install "
-                              "pandas-datareader (or pick another source).") from err
+        raise DataSourceError(_("FRED needs the pandas-datareader package: pip install "
+                                "pandas-datareader (or pick another source).")) from err
     statuses: list[int] = []
     reader = FredReader(sid, start=start, end=end, timeout=timeout, retry_count=retry_count,
                         pause=0.1, session=_session(base_url, statuses))
@@ -83,21 +85,27 @@ def _download(sid, start, end, *, timeout, retry_count, base_url) -> pd.Series:
     try:
         frame = run_with_deadline(reader.read, budget, what="FRED")
     except TimeoutError as err:
-        raise SourceUnreachable(f"FRED did not answer within {budget:g} seconds.") from err
+        raise SourceUnreachable(_("FRED did not answer within {budget:g} seconds.").format(
+                                    budget=budget)) from err
     except (RemoteDataError, OSError, requests.RequestException) as err:
         if any(code in (400, 404) for code in statuses):
-            raise DataSourceError(f"FRED has no series called {sid}; check the id on "
-                                  "fred.stlouisfed.org (for example GS10 or UNRATE).") from err
+            raise DataSourceError(_("FRED has no series called {sid}; check the id on "
+                                    "fred.stlouisfed.org (for example GS10 or UNRATE).").format(
+                                      sid=sid)) from err
         if "timed out" in str(err).lower() or "timeout" in str(err).lower():
-            raise SourceUnreachable(f"FRED did not answer within {timeout:g} seconds "
-                                    f"({counted(retry_count + 1, 'try', 'tries')}).") from err
-        raise SourceUnreachable("FRED could not be reached (no network, or the service is "
-                                "down).") from err
+            raise SourceUnreachable(_("FRED did not answer within {timeout:g} seconds "
+                                      "({trys}).").format(
+                                        timeout=timeout,
+                                        trys=counted(retry_count + 1, 'try', 'tries'))) from err
+        raise SourceUnreachable(_("FRED could not be reached (no network, or the service is "
+                                  "down).")) from err
     except (ValueError, KeyError, IndexError) as err:  # pandas could not read what came back
-        raise SourceUnreachable(f"FRED answered, but not with a data table for {sid}.") from err
+        raise SourceUnreachable(_("FRED answered, but not with a data table for {sid}.").format(
+            sid=sid)) from err
     column = frame.iloc[:, 0] if frame.shape[1] else pd.Series(dtype=np.float64)
     if not pd.api.types.is_numeric_dtype(column):
-        raise SourceUnreachable(f"FRED answered, but not with a data table for {sid}.")
+        raise SourceUnreachable(_("FRED answered, but not with a data table for {sid}.").format(
+            sid=sid))
     return column.replace([np.inf, -np.inf], np.nan)
 
 
@@ -119,11 +127,12 @@ def load_fred(series_id: str = "GS10", start=DEFAULT_START, end=DEFAULT_END, *,
                         base_url=base_url)
         column = raw.dropna()
         if column.empty:
-            raise DataSourceError(f"FRED has no values of {sid} between "
-                                  f"{range_text(first, last)}; widen the date range.")
+            raise DataSourceError(_("FRED has no values of {sid} between {first}; widen the date "
+                                    "range.").format(sid=sid, first=range_text(first, last)))
         missing = len(raw) - len(column)
-        note = (f"{counted(missing, 'missing value')} ('.' in FRED's file) "
-                f"{'was' if missing == 1 else 'were'} dropped." if missing else "")
+        note = ngettext("{n} missing value ('.' in FRED's file) was dropped.",
+                        "{n} missing values ('.' in FRED's file) were dropped.", missing).format(
+            n=missing) if missing else ""
         values = as_float_series(column, sid)
         return SeriesData(values=values, name=_NAMES.get(sid, sid), units=_UNITS.get(sid, ""),
                           frequency=infer_frequency(values.index), provenance="live",
@@ -138,10 +147,11 @@ def load_fred(series_id: str = "GS10", start=DEFAULT_START, end=DEFAULT_END, *,
                                 max_age=max_age)
     except SourceUnreachable as err:
         if sid != "GS10":
-            raise SourceUnreachable(f"{err} Nothing is cached for {sid}; the bundled GS10 "
-                                    "sample works offline — choose GS10 to use it.") from err
+            raise SourceUnreachable(_("{err} Nothing is cached for {sid}; the bundled GS10 "
+                                      "sample works offline — choose GS10 to use it.").format(
+                                        err=err, sid=sid)) from err
         asked = "" if (first, last) == date_range(DEFAULT_START, DEFAULT_END) else \
-            f" (you asked for {range_text(first, last, joiner=' .. ')})"
-        return replace(bundled_gs10(), note=f"{err} Showing the bundled GS10 sample of seed 004 "
-                                            f"instead: 59 monthly values, 2018-02 .. 2022-12"
-                                            f"{asked}.")
+            _(" (you asked for {first})").format(first=range_text(first, last, joiner=' .. '))
+        return replace(bundled_gs10(), note=_("{err} Showing the bundled GS10 sample of seed 004 "
+                                              "instead: 59 monthly values, 2018-02 .. "
+                                              "2022-12{asked}.").format(err=err, asked=asked))

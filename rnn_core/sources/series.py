@@ -13,7 +13,10 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
+from rnn_core.i18n import N_, _, format_date
+
 PROVENANCES = ("live", "cache", "bundled", "synthetic", "upload")
+_WORDS = (N_("live"), N_("synthetic"), N_("upload"), N_("unknown"), N_("irregular"))  # shown
 
 
 class DataSourceError(ValueError):
@@ -65,25 +68,33 @@ class SeriesSummary:
 
     @property
     def text(self) -> str:
-        return (f"{self.points} points, {self.first} .. {self.last}, {self.frequency} "
-                f"· {self.provenance}")
+        """The line in the current language (the fields stay English: they are data)."""
+        frequency = self.frequency
+        if frequency.startswith("step "):
+            frequency = _("step {step}").format(step=frequency[5:])
+        else:
+            frequency = _(frequency)
+        return _("{points} points, {first} .. {last}, {frequency} · {provenance}").format(
+            points=self.points, first=self.first, last=self.last, frequency=frequency,
+            provenance=self.provenance)
 
 
 def provenance_line(data: SeriesData) -> str:
     """'live', 'cached 2026-11-23 12:00 UTC', 'bundled sample', 'synthetic' or 'upload'."""
     if data.provenance == "cache":
         if data.fetched_at is None:
-            return "cached"
-        stamp = data.fetched_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        return f"cached {stamp} UTC"
+            return _("cached")
+        stamp = data.fetched_at.astimezone(timezone.utc)
+        return _("cached {date} {time} UTC").format(date=format_date(stamp),
+                                                   time=f"{stamp:%H:%M}")
     if data.provenance == "bundled":
-        return "bundled sample"
-    return data.provenance
+        return _("bundled sample")
+    return _(data.provenance)  # live, synthetic, upload (PROVENANCES)
 
 
 def _label(position) -> str:
     if isinstance(position, pd.Timestamp):
-        return position.strftime("%Y-%m-%d")
+        return format_date(position)
     return f"{float(position):g}"
 
 
@@ -105,8 +116,9 @@ def infer_frequency(index: pd.Index) -> str:
     if isinstance(index, pd.DatetimeIndex):
         gaps = np.diff(index.as_unit("s").asi8) / 86_400.0  # gaps in days
         median = float(np.median(gaps))
-        for name, lo, hi in (("daily", 0.9, 1.1), ("weekly", 6.5, 7.5), ("monthly", 27.5, 31.5),
-                             ("quarterly", 89.0, 92.5), ("yearly", 364.0, 366.5)):
+        for name, lo, hi in ((N_("daily"), 0.9, 1.1), (N_("weekly"), 6.5, 7.5),
+                             (N_("monthly"), 27.5, 31.5), (N_("quarterly"), 89.0, 92.5),
+                             (N_("yearly"), 364.0, 366.5)):
             if lo <= median <= hi:
                 return name
         return "irregular"

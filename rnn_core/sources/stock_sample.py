@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rnn_core.i18n import _
+
 from .series import SeriesData
 
 SAMPLE_TICKERS = ("GOOG", "AAPL", "AMZN", "FB", "NFLX", "MSFT")
 
 
 def sample_name(symbol: str) -> str:
-    return (f"{symbol} weekly close 2018–2019, relative to its first week (offline sample "
-            "shipped with plotly)")
+    return (_("{symbol} weekly close 2018–2019, relative to its first week (offline sample "
+              "shipped with plotly)").format(symbol=symbol))
 
 
 def stock_sample(symbol: str = "GOOG") -> SeriesData:
     """One company's 105 weekly closes, normalised to 1.0 in the first week of 2018."""
     if symbol not in SAMPLE_TICKERS:
-        raise ValueError(f"The offline sample has {', '.join(SAMPLE_TICKERS)}; not {symbol!r}.")
+        raise ValueError(_("The offline sample has {value}; not {symbol!r}.").format(
+                             value=', '.join(SAMPLE_TICKERS), symbol=symbol))
     from plotly.data import stocks  # imported here: only this source needs it
 
     frame = stocks()
@@ -31,7 +34,7 @@ def stock_sample(symbol: str = "GOOG") -> SeriesData:
                        index=pd.DatetimeIndex(pd.to_datetime(frame["date"], format="%Y-%m-%d"),
                                               name="date"), name=symbol)
     return SeriesData(values=values, name=sample_name(symbol),
-                      units="× first-week price", frequency="weekly", provenance="bundled",
-                      note="Real weekly closing prices from plotly's bundled sample, divided by "
-                           "each company's close in the first week of 2018 (so 1.2 means 20% "
-                           "above it). Works without internet.")
+                      units=_("× first-week price"), frequency=_("weekly"), provenance=_("bundled"),
+                      note=_("Real weekly closing prices from plotly's bundled sample, "
+                             "divided by each company's close in the first week of 2018 (so "
+                             "1.2 means 20% above it). Works without internet."))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnn_core.i18n import _
+from rnn_core.i18n import N_, _
 
 from .series import DataSourceError, SeriesData, infer_frequency
 
@@ -28,15 +28,15 @@ _DESCRIPTIONS = {
     "xsinx": "x·sin(x)",
     "sine": "sin(x)",
     "damped": "exp(-0.2x)·sin(3x)",
-    "random_walk": "random walk",
-    "echo": "echo",
-}
+    "random_walk": N_("random walk"),
+    "echo": N_("echo"),
+}  # the series' names, in the language of the run that made them
 
 
 def _check_kind(kind: str) -> None:
     if kind not in SYNTHETIC_KINDS:
-        raise DataSourceError(f"Unknown synthetic series {kind!r}; choose one of "
-                              f"{', '.join(SYNTHETIC_KINDS)}.")
+        raise DataSourceError(_("Unknown synthetic series {kind!r}; choose one of {kinds}.")
+                              .format(kind=kind, kinds=", ".join(SYNTHETIC_KINDS)))
 
 
 def true_function(kind: str, x) -> np.ndarray:
@@ -53,9 +53,9 @@ def true_function(kind: str, x) -> np.ndarray:
         return np.sin(x)  # y = sin(x): repeats every 2π, a model can learn it exactly
     if kind == "damped":
         return np.exp(-0.2 * x) * np.sin(3.0 * x)  # y = e^(-0.2x)·sin(3x): an echo fading out
-    raise DataSourceError("A random walk has no noiseless curve to continue: its best forecast "
-                          "is simply the last value. Pick xsinx, sine or damped to compare an "
-                          "extrapolation with the truth.")
+    raise DataSourceError(_("A random walk has no noiseless curve to continue: its best forecast "
+                            "is simply the last value. Pick xsinx, sine or damped to compare an "
+                            "extrapolation with the truth."))
 
 
 def has_true_function(kind: str) -> bool:
@@ -95,13 +95,15 @@ def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float =
     """
     _check_kind(kind)
     if not (np.isfinite(x_start) and np.isfinite(x_stop)) or x_stop <= x_start:
-        raise DataSourceError(f"x range {x_start}..{x_stop} is empty: 'x to' must be larger than "
-                              "'x from' (the default is 0.01..6.00).")
+        raise DataSourceError(_("x range {x_start}..{x_stop} is empty: 'x to' must be larger than "
+                                "'x from' (the default is 0.01..6.00).").format(
+                                  x_start=x_start, x_stop=x_stop))
     if int(n_points) != n_points or n_points < 2:
-        raise DataSourceError(f"Number of points must be a whole number of at least 2, not "
-                              f"{n_points}.")
+        raise DataSourceError(_("Number of points must be a whole number of at least 2, not "
+                                "{n_points}.").format(n_points=n_points))
     if not np.isfinite(noise) or noise < 0:
-        raise DataSourceError(f"Noise amplitude must be zero or positive, not {noise}.")
+        raise DataSourceError(_("Noise amplitude must be zero or positive, not {noise}.").format(
+                                  noise=noise))
 
     rng = np.random.default_rng(seed)
     x = np.linspace(x_start, x_stop, int(n_points), dtype=np.float64)  # (n,)
@@ -122,7 +124,7 @@ def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float =
     index = pd.Index(x, dtype=np.float64, name="x")
     values = pd.Series(y, index=index, name=kind, dtype=np.float64)
     if kind == "random_walk":
-        note = "No model should beat persistence (tomorrow = today) on a random walk."
+        note = _("No model should beat persistence (tomorrow = today) on a random walk.")
     elif kind == "echo":
         note = _("y_t = {c}·y_(t−{lag}) + fresh noise, plus noise in [-{noise}, {noise}], seed "
                  "{seed}: every value comes back {lag} points later. Neighbours are unrelated, "
@@ -130,6 +132,7 @@ def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float =
                  "window shorter than {lag} cannot see the echo at all.").format(
                      c=ECHO_STRENGTH, lag=lag, noise=f"{noise:g}", seed=seed)
     else:
-        note = f"y = {_DESCRIPTIONS[kind]} + noise in [-{noise:g}, {noise:g}], seed {seed}."
-    return SeriesData(values=values, name=_DESCRIPTIONS[kind], units="", provenance="synthetic",
+        note = _("y = {curve} + noise in [-{noise}, {noise}], seed {seed}.").format(
+            curve=_DESCRIPTIONS[kind], noise=f"{noise:g}", seed=seed)
+    return SeriesData(values=values, name=_(_DESCRIPTIONS[kind]), units="", provenance="synthetic",
                       frequency=infer_frequency(index), fetched_at=None, note=note)

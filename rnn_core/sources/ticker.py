@@ -23,6 +23,8 @@ from .series import DataSourceError, SeriesData, SourceUnreachable, as_float_ser
 from .validate import INTERVALS, date_range, interval_code, price_field, range_text, \
     ticker_symbol
 
+from rnn_core.i18n import _
+
 TIMEOUT = 5.0  # seconds per HTTP request inside yfinance
 DEADLINE = 10.0  # seconds for the whole download (yfinance makes several requests)
 # words in yfinance's log that mean the network, not the symbol, failed
@@ -62,8 +64,8 @@ def _download(symbol: str, start: str | None, end: str | None, interval: str, ti
     try:
         import yfinance as yf
     except ImportError as err:
-        raise DataSourceError("Stock prices need the yfinance package: pip install yfinance "
-                              "(or pick another source).") from err
+        raise DataSourceError(_("Stock prices need the yfinance package: pip install yfinance "
+                                "(or pick another source).")) from err
     with _yfinance_log() as messages:
         frame = yf.download(symbol, start=start, end=end, interval=interval, auto_adjust=False,
                             actions=False, progress=False, threads=False, timeout=timeout,
@@ -71,11 +73,11 @@ def _download(symbol: str, start: str | None, end: str | None, interval: str, ti
     if frame is None or frame.empty:
         said = " ".join(messages).lower()
         if "rate limit" in said or "too many requests" in said:
-            raise SourceUnreachable("Yahoo Finance is refusing requests for now (too many "
-                                    "requests); try again in a minute.")
+            raise SourceUnreachable(_("Yahoo Finance is refusing requests for now (too many "
+                                      "requests); try again in a minute."))
         if any(word in said for word in _NETWORK_WORDS):
-            raise SourceUnreachable("Yahoo Finance could not be reached (no network, or the "
-                                    "service is down).")
+            raise SourceUnreachable(_("Yahoo Finance could not be reached (no network, or the "
+                                      "service is down)."))
     return pd.DataFrame() if frame is None else frame
 
 
@@ -86,9 +88,9 @@ def normalise_download(frame: pd.DataFrame, symbol: str, field: str, start=None,
     Accepts single-level columns (multi_level_index=False), MultiIndex (Price, Ticker) (the
     default) and (Ticker, Price) (group_by='ticker'). start/end only word the error message.
     """
-    no_data = DataSourceError(f"No data for {symbol} between {range_text(start, end)}: check "
-                              "the symbol on finance.yahoo.com (for example GOOGL or ^GSPC) "
-                              "and the dates.")
+    no_data = DataSourceError(_("No data for {symbol} between {start}: check the symbol "
+                                "on finance.yahoo.com (for example GOOGL or ^GSPC) and the "
+                                "dates.").format(symbol=symbol, start=range_text(start, end)))
     if frame is None or frame.empty:
         raise no_data
     columns = frame.columns
@@ -98,8 +100,9 @@ def normalise_download(frame: pd.DataFrame, symbol: str, field: str, start=None,
             next((i for i in range(columns.nlevels) if field in columns.get_level_values(i)), 0)
         fields = list(columns.get_level_values(level).unique())
         if field not in fields:
-            raise DataSourceError(f"The download has no {field!r} column (it has "
-                                  f"{', '.join(map(str, fields))}).")
+            raise DataSourceError(_("The download has no {field!r} column (it has "
+                                    "{value}).").format(
+                                      field=field, value=', '.join(map(str, fields))))
         picked = frame.xs(field, axis=1, level=level)  # one column per ticker
         if isinstance(picked, pd.DataFrame):
             if symbol in picked.columns:
@@ -107,12 +110,15 @@ def normalise_download(frame: pd.DataFrame, symbol: str, field: str, start=None,
             elif picked.shape[1] == 1:
                 picked = picked.iloc[:, 0]
             else:
-                raise DataSourceError(f"The download has no column for {symbol} (it has "
-                                      f"{', '.join(map(str, picked.columns))}).")
+                raise DataSourceError(_("The download has no column for {symbol} (it has "
+                                        "{value}).").format(
+                                          symbol=symbol,
+                                          value=', '.join(map(str, picked.columns))))
     else:
         if field not in columns:
-            raise DataSourceError(f"The download has no {field!r} column (it has "
-                                  f"{', '.join(map(str, columns))}).")
+            raise DataSourceError(_("The download has no {field!r} column (it has "
+                                    "{value}).").format(
+                                      field=field, value=', '.join(map(str, columns))))
         picked = frame[field]
     picked = pd.to_numeric(picked, errors="coerce").replace([np.inf, -np.inf], np.nan).dropna()
     if picked.empty:
@@ -146,8 +152,8 @@ def load_ticker(symbol: str = "GOOGL", start="2020-04-01", end="2023-04-01", fie
                 lambda: download(code, begin, stop, step, timeout, session=session), deadline,
                 what="Yahoo Finance")
         except TimeoutError as err:
-            raise SourceUnreachable(f"Yahoo Finance did not answer within {deadline:g} "
-                                    "seconds.") from err
+            raise SourceUnreachable(_("Yahoo Finance did not answer within {deadline:g} "
+                                      "seconds.").format(deadline=deadline)) from err
         values = normalise_download(frame, code, name, first, last)
         return SeriesData(values=values, name=f"{code} {name}",
                           units="shares" if name == "Volume" else "price",
@@ -161,5 +167,6 @@ def load_ticker(symbol: str = "GOOGL", start="2020-04-01", end="2023-04-01", fie
         return fetch_with_cache(key, fetch, refresh=refresh, directory=cache_dir,
                                 max_age=timedelta(days=1) if last is None else None)
     except SourceUnreachable as err:
-        raise SourceUnreachable(f"{err} Nothing is cached for {code}; meanwhile the bundled "
-                                "GS10 sample (FRED) or a CSV file works offline.") from err
+        raise SourceUnreachable(_("{err} Nothing is cached for {code}; meanwhile the bundled "
+                                  "GS10 sample (FRED) or a CSV file works offline.").format(
+                                    err=err, code=code)) from err

@@ -14,6 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from rnn_core.i18n import _
+
 from .series import DataSourceError
 
 FRED_ID_MAX = 30
@@ -33,39 +35,45 @@ _TICKER = re.compile(r"[A-Z0-9.\-^=]+")
 
 def _clean_code(raw, what: str, example: str) -> str:
     if not isinstance(raw, str):
-        raise DataSourceError(f"The {what} must be text such as {example}, not {raw!r}.")
+        raise DataSourceError(_("The {what} must be text such as {example}, not {raw!r}.").format(
+                                  what=what, example=example, raw=raw))
     text = raw.strip()  # stray spaces around a pasted id are harmless
     if not text:
-        raise DataSourceError(f"The {what} is empty; type one such as {example}.")
+        raise DataSourceError(_("The {what} is empty; type one such as {example}.").format(
+                                  what=what, example=example))
     # check ASCII before upper-casing: 'ı'.upper() is 'I' and 'ﬀ'.upper() is 'FF'
     if not text.isascii():
-        raise DataSourceError(f"The {what} {raw!r} contains non-ASCII characters; use plain "
-                              f"letters and digits such as {example}.")
+        raise DataSourceError(_("The {what} {raw!r} contains non-ASCII characters; use plain "
+                                "letters and digits such as {example}.").format(
+                                  what=what, raw=raw, example=example))
     return text.upper()
 
 
 def fred_id(raw) -> str:
     """'gs10' -> 'GS10'; upper-case letters, digits and '_' only, at most FRED_ID_MAX long."""
-    text = _clean_code(raw, "FRED series id", "GS10 or UNRATE")
+    text = _clean_code(raw, _("FRED series id"), _("GS10 or UNRATE"))
     if len(text) > FRED_ID_MAX:
-        raise DataSourceError(f"The FRED series id is {len(text)} characters long; FRED ids have "
-                              f"at most {FRED_ID_MAX} (for example GS10).")
+        raise DataSourceError(_("The FRED series id is {count} characters long; FRED ids have at "
+                                "most {FRED_ID_MAX} (for example GS10).").format(
+                                  count=len(text), FRED_ID_MAX=FRED_ID_MAX))
     if not _FRED_ID.fullmatch(text):
-        raise DataSourceError(f"The FRED series id {raw!r} may contain only letters, digits and "
-                              "'_' (no spaces, quotes or slashes), for example GS10 or UNRATE.")
+        raise DataSourceError(_("The FRED series id {raw!r} may contain only letters, digits and "
+                                "'_' (no spaces, quotes or slashes), for example GS10 or "
+                                "UNRATE.").format(raw=raw))
     return text
 
 
 def ticker_symbol(raw) -> str:
     """'googl' -> 'GOOGL'; letters, digits and . - ^ = only, at most TICKER_MAX long."""
-    text = _clean_code(raw, "ticker symbol", "GOOGL or ^GSPC")
+    text = _clean_code(raw, _("ticker symbol"), _("GOOGL or ^GSPC"))
     if len(text) > TICKER_MAX:
-        raise DataSourceError(f"The ticker symbol is {len(text)} characters long; Yahoo symbols "
-                              f"have at most {TICKER_MAX} (for example GOOGL or EURUSD=X).")
+        raise DataSourceError(_("The ticker symbol is {count} characters long; Yahoo symbols have "
+                                "at most {TICKER_MAX} (for example GOOGL or EURUSD=X).").format(
+                                  count=len(text), TICKER_MAX=TICKER_MAX))
     if not _TICKER.fullmatch(text):
-        raise DataSourceError(f"The ticker symbol {raw!r} may contain only letters, digits and "
-                              "the signs . - ^ = (no spaces, quotes or slashes), for example "
-                              "GOOGL, BRK-B, ^GSPC or EURUSD=X.")
+        raise DataSourceError(_("The ticker symbol {raw!r} may contain only letters, digits and "
+                                "the signs . - ^ = (no spaces, quotes or slashes), for example "
+                                "GOOGL, BRK-B, ^GSPC or EURUSD=X.").format(raw=raw))
     return text
 
 
@@ -74,7 +82,8 @@ def price_field(raw) -> str:
     for name in FIELDS:
         if isinstance(raw, str) and raw.strip().lower() == name.lower():
             return name
-    raise DataSourceError(f"Unknown price field {raw!r}; choose one of {', '.join(FIELDS)}.")
+    raise DataSourceError(_("Unknown price field {raw!r}; choose one of {value}.").format(
+                              raw=raw, value=', '.join(FIELDS)))
 
 
 def interval_code(raw) -> str:
@@ -82,7 +91,8 @@ def interval_code(raw) -> str:
     for code, word in INTERVALS.items():
         if isinstance(raw, str) and raw.strip().lower() in (code, word):
             return code
-    raise DataSourceError(f"Unknown frequency {raw!r}; use '1d' (daily) or '1wk' (weekly).")
+    raise DataSourceError(_("Unknown frequency {raw!r}; use '1d' (daily) or '1wk' "
+                            "(weekly).").format(raw=raw))
 
 
 def _date(raw, what: str) -> pd.Timestamp | None:
@@ -93,17 +103,19 @@ def _date(raw, what: str) -> pd.Timestamp | None:
     except (ValueError, TypeError):
         stamp = None
     if stamp is None or stamp is pd.NaT:
-        raise DataSourceError(f"The {what} date {raw!r} is not a date; write it as YYYY-MM-DD, "
-                              "for example 2018-02-01.")
+        raise DataSourceError(_("The {what} date {raw!r} is not a date; write it as YYYY-MM-DD, "
+                                "for example 2018-02-01.").format(what=what, raw=raw))
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def date_range(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """Parse an inclusive (start, end) pair; either may be None (open-ended)."""
-    first, last = _date(start, "start"), _date(end, "end")
+    # TRANSLATORS: "start" and "end" fill "The {what} date ... is not a date"
+    first, last = _date(start, _("start")), _date(end, _("end"))
     if first is not None and last is not None and first >= last:
-        raise DataSourceError(f"The start date {first:%Y-%m-%d} is not before the end date "
-                              f"{last:%Y-%m-%d}; swap them or widen the range.")
+        raise DataSourceError(_("The start date {first:%Y-%m-%d} is not before the end date "
+                                "{last:%Y-%m-%d}; swap them or widen the range.").format(
+                                  first=first, last=last))
     return first, last
 
 
