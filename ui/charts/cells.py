@@ -72,7 +72,7 @@ def gates_chart(inputs: np.ndarray, maps: dict[str, np.ndarray], names: dict[str
     time steps across and units down. σ gates are drawn 0 .. 1, tanh values -1 .. 1 (`ranges`,
     None: symmetric around 0 to the largest |value|), each with its own colour bar."""
     rows = 1 + len(maps)
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.025,
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
                         row_heights=[0.6] + [1.0] * len(maps),
                         subplot_titles=[_("input x_t")] + [names[n] for n in maps])
     T = len(inputs)
@@ -120,6 +120,6 @@ def eigen_chart(eigs: dict[str, object]) -> go.Figure:
                                     line=dict(color=color, width=1.5)),
                         hovertemplate="λ = %{x:.3f} + %{y:.3f}i<extra></extra>")
     r = 1.1 * reach
-    fig.update_xaxes(range=[-r, r], zeroline=True)
+    fig.update_xaxes(range=[-r, r], zeroline=True, constrain="domain")  # a circle stays round
     fig.update_yaxes(range=[-r, r], zeroline=True, scaleanchor="x", scaleratio=1)
     return styled(fig, _(EIGEN_TITLE), _("real part"), _("imaginary part"), height=HEIGHT + 40)
