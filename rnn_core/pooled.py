@@ -340,13 +340,14 @@ class LiveTraining:
                 if left > 0 and pending is None:
                     pending = self._submit(back, k, tick, wait_for_turn=True)
         finally:
-            if pending is not None:
-                pending[0].cancel()  # a chunk nobody will read; a running one just finishes
-                pending[1].release()
+            if pending is not None:  # a chunk nobody will read: cancelled if it has not
+                pending[0].cancel()  # started; a running one finishes and gives its turn back
 
     def _submit(self, run, epochs: int, tick, *, wait_for_turn: bool):
-        """(future, turn) of a chunk submitted, None when no turn is free and wait_for_turn is
-        False; _PoolFailed when a turn does not come in time or the executor refuses."""
+        """(future, turn, deadline) of a chunk submitted; None when no turn is free and
+        wait_for_turn is False; _PoolFailed when a turn does not come in time or the executor
+        refuses. The turn is given back when the chunk ends (its done callback), however the
+        caller's wait ends."""
         pool = self.pool
         timeout = pool.queue_timeout if wait_for_turn else 0.0
         deadline = time.monotonic() + timeout
@@ -354,15 +355,20 @@ class LiveTraining:
             if wait_for_turn:
                 raise _PoolFailed(f"Your previous chunk did not come back for {timeout:.3g} s")
             return None
-        left = max(deadline - time.monotonic(), 0.0)
-        if not pool.gate.acquire(left, tick, "waiting for a free worker ({ahead} ahead)"):
+        try:
+            got = pool.gate.acquire(max(deadline - time.monotonic(), 0.0), tick,
+                                    "waiting for a free worker ({ahead} ahead)")
+        except BaseException:  # tick() raised: the page was left or rerun
+            self.lane.release()
+            raise
+        if not got:
             self.lane.release()
             if wait_for_turn:
                 raise _PoolFailed(f"Every training worker was busy for {timeout:.3g} s")
             return None
         turn = _Turn(self.lane, pool.gate)
-        payload = pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)
         try:
+            payload = pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)
             try:
                 future = pool.executor().submit(train_chunk, payload, epochs)
             except Exception:  # loky: a pool a dead worker broke earlier; try a fresh one
@@ -377,26 +383,27 @@ class LiveTraining:
         return future, turn, time.monotonic() + pool.chunk_timeout + TIMEOUT_FACTOR * expected
 
     def _result(self, pending, tick) -> Chunk:
-        """The chunk's result, waiting at most until its deadline, calling tick() meanwhile."""
+        """The chunk's result, waiting at most until its deadline, calling tick() meanwhile.
+        A tick() that raises (Streamlit stopping the script) leaves the turn to the chunk's
+        done callback: the session's lane stays taken until the chunk really ends."""
         future, turn, deadline = pending
+        while True:
+            done, _ = wait([future], timeout=min(POLL_SECONDS, max(
+                deadline - time.monotonic(), 0)), return_when=FIRST_COMPLETED)
+            if done:
+                break
+            if time.monotonic() >= deadline:
+                future.cancel()
+                turn.release()  # given up on: a worker that hangs holds no turn
+                raise _PoolFailed(f"The training workers did not answer for "
+                                  f"{self.pool.chunk_timeout:.3g} s")
+            if tick is not None:
+                tick(f"training {self.where}")
+        turn.release()  # now, not in the done callback a moment later: the next chunk may go
         try:
-            while True:
-                done, _ = wait([future], timeout=min(POLL_SECONDS, max(
-                    deadline - time.monotonic(), 0)), return_when=FIRST_COMPLETED)
-                if done:
-                    break
-                if time.monotonic() >= deadline:
-                    future.cancel()
-                    raise _PoolFailed(f"The training workers did not answer for "
-                                      f"{self.pool.chunk_timeout:.3g} s")
-                if tick is not None:
-                    tick(f"training {self.where}")
-            try:
-                return future.result(timeout=0)
-            except BaseException as err:  # a worker that died, a cluster that went away
-                if isinstance(err, (KeyboardInterrupt, SystemExit)):
-                    raise
-                self.pool.broken()
-                raise _PoolFailed("The training workers stopped") from err
-        finally:
-            turn.release()
+            return future.result(timeout=0)
+        except BaseException as err:  # a worker that died, a cluster that went away
+            if isinstance(err, (KeyboardInterrupt, SystemExit)):
+                raise
+            self.pool.broken()
+            raise _PoolFailed("The training workers stopped") from err

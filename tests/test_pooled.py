@@ -19,6 +19,7 @@ from rnn_core.config import LabConfig
 from rnn_core.datasets import load_series
 from rnn_core.executors import dask_engine, local_engine
 from rnn_core.experiment import Run, prepare
+from rnn_core import pooled
 from rnn_core.pooled import Gate, Lane, LiveTraining, Pool, pool_from_env, \
     train_workers_setting
 from rnn_core.train import TrainingDiverged
@@ -170,6 +171,35 @@ def test_stop_mid_chunk_keeps_the_model_of_the_last_checkpoint_and_frees_the_wor
     resumed = LiveTraining(partial.snapshot(), loky_pool, lane, chunk_seconds=0.05)
     resumed.train(SLOWER.epochs - partial.epochs_done)  # resume from the kept model
     assert_same(resumed.run, in_process(SLOWER, SLOWER.epochs))
+
+
+class PageLeft(Exception):
+    """What Streamlit raises in a script's st.* call when the student left or clicked."""
+
+
+def test_a_loop_stopped_while_its_chunk_trains_keeps_the_lane_until_the_chunk_ends(
+        loky_pool, monkeypatch):
+    monkeypatch.setattr(pooled, "POLL_SECONDS", 0.01)  # tick often: mid-chunk for sure
+    cfg = LabConfig(n_points=800, n_hidden=48, window=40, epochs=8)  # ~0.1 s an epoch
+    lane = Lane()
+    kept = []
+
+    def tick(status):
+        if kept:  # the second chunk trains: the page's next st.* call raises
+            raise PageLeft
+
+    trainer = LiveTraining(fresh_run(cfg), loky_pool, lane, chunk_seconds=30.0)
+    with pytest.raises(PageLeft):
+        trainer.train(cfg.epochs, on_chunk=kept.append, tick=tick)
+    assert len(kept) == 1 and kept[0].epochs_done == 1
+    assert lane.holders == 1  # the second chunk (4 epochs) still trains on its worker
+    deadline = time.monotonic() + 60
+    while lane.holders and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert lane.holders == 0 and loky_pool.gate.holders == 0  # given back when it ended
+    successor = LiveTraining(kept[0].snapshot(), loky_pool, lane, chunk_seconds=0.05)
+    successor.train(cfg.epochs - 1)  # the rerun's loop resumes from the checkpoint
+    assert_same(successor.run, in_process(cfg, cfg.epochs))
 
 
 # ----- workers that die, clusters that go away -----------------------------------------------
