@@ -197,5 +197,22 @@ def cell_run(run: Run, cell: str) -> Run:
     return Run(run.prepared, cell=cell)
 
 
+def from_race(race, run: Run) -> dict[str, Run] | None:
+    """cell -> the race's run of every other cell, when each describes the same data, settings
+    (but the cell) and epochs as `run` (so it is what cell_run would train); else None. race: a
+    rnn_core.race.Race or None."""
+    if race is None:
+        return None
+    cfg, digest = run.cfg, run.prepared.source_digest
+
+    def same(r: Run) -> bool:
+        return (r.prepared is not None and r.prepared.source_digest == digest
+                and r.cfg.replace(cell=cfg.cell, epochs=cfg.epochs, horizon=cfg.horizon) == cfg
+                and r.epochs_done == run.epochs_done)
+
+    others = {c: r for c, r in race.runs.items() if c != own_cell(run)}
+    return others if others and all(same(r) for r in others.values()) else None
+
+
 def own_cell(run: Run) -> str:
     return cell_of(run.rnn)

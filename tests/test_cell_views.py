@@ -459,3 +459,28 @@ def test_at_initialisation_all_three_cells_are_there_without_training(cell):
                                                            last_step_targets(w.Y[:16])),
                                    rtol=1e-12)
     assert "every cell is shown at initialisation" in texts(at)
+
+
+def test_a_cell_race_on_the_same_data_and_epochs_gives_the_other_cells_without_training():
+    from rnn_core.race import Race
+
+    cfg = SMALL.replace(cell="gru")
+    run = trained_run(cfg)
+    race = Race(prepare(series(cfg).values, cfg))
+    race.train(run.epochs_done)
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["cfg"], at.session_state["run"], at.session_state["race"] = cfg, run, race
+    at.run()
+    assert not [e.message for e in at.exception]
+    assert "inside_cells_train" not in [b.key for b in at.button]
+    assert "those of your cell race" in texts(at)
+    traces = by_name(figure(at, cell_charts.GRADS_TITLE))
+    w = part_windows(run.prepared, "train")
+    X, Y = w.X[:16], last_step_targets(w.Y[:16])
+    for cell in CELLS:
+        model = run.rnn if cell == "gru" else race.runs[cell].rnn
+        np.testing.assert_allclose(trace_values(traces[CELL_LABELS[cell]]["y"])[::-1],
+                                   model.hidden_grad_norms(X, Y), rtol=1e-12)
+    race.train(1)                                            # one epoch more: not the same models
+    assert cv.from_race(race, run) is None
+    assert cv.from_race(None, run) is None

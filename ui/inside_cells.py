@@ -100,7 +100,10 @@ def cell_models(run: Run) -> tuple[dict, dict, bool]:
     button; until it is pressed only the run's own cell is there (trained together: False)."""
     key = state.run_key(run)
     made = state.recall(INSIDE_CELLS, key)
-    if made is None and run.epochs_done == 0:
+    raced = cv.from_race(state.current_race(), run)
+    if raced is not None:                  # the cell race trained them already: no training
+        made = {"runs": {cv.own_cell(run): run, **raced}, "notes": {}}
+    elif made is None and run.epochs_done == 0:
         made = _fresh(run)
         state.remember(INSIDE_CELLS, key, made)
     if made is None:
@@ -120,6 +123,10 @@ def cell_models(run: Run) -> tuple[dict, dict, bool]:
     return models, made["notes"], True
 
 
+def made_by_race(run: Run) -> bool:
+    return cv.from_race(state.current_race(), run) is not None
+
+
 # ----- the tab ----------------------------------------------------------------------------------
 def cells_tab(run: Run) -> None:
     st.markdown(_("One model of each cell on the same windows, with the same settings and seed: "
@@ -134,7 +141,9 @@ def cells_tab(run: Run) -> None:
             cell=label(cv.own_cell(run))))
     elif run.epochs_done:
         st.caption(_("Every model here is trained for {epochs}.").format(
-            epochs=counted(run.epochs_done, "epoch")))
+            epochs=counted(run.epochs_done, "epoch"))
+                   + (_(" The other cells are those of your cell race (same data, settings and "
+                        "epochs).") if made_by_race(run) else ""))
     else:
         st.caption(_("No trained model yet: every cell is shown at initialisation."))
     grads_view(run, models)
@@ -162,10 +171,11 @@ def grads_view(run: Run, models: dict) -> None:
                  "next to the loss: {kept}.").format(n=counted(len(X), "window"),
                                                      back=counted(T - 1, "step"), kept=kept))
     st.caption(_("Why they differ: going back one step in the Elman cell multiplies the "
-                 "gradient by W_hhᵀ and the slope of the activation, so over many steps it tends "
-                 "to fade. The LSTM's cell state passes it back multiplied only by the forget "
-                 "gate f_t (c_t = f_t ⊙ c_(t-1) + …): a forget gate near 1 carries the gradient "
-                 "far. The GRU's update gate z_t does the same for h (h_t = … + z_t ⊙ h_(t-1)). "
+                 "gradient by W_hhᵀ and the slope of the activation, so over many steps it fades "
+                 "or blows up (the tab *Gradients through time* shows both). The LSTM's cell "
+                 "state passes it back multiplied only by the forget gate f_t "
+                 "(c_t = f_t ⊙ c_(t-1) + …): a forget gate near 1 carries the gradient far. "
+                 "The GRU's update gate z_t does the same for h (h_t = … + z_t ⊙ h_(t-1)). "
                  "How much each cell keeps on your data is what the curves show."))
     with_c = [c for c, m in models.items() if cv.applies(cv.CELL_STATE, m)]
     if with_c:
@@ -233,11 +243,12 @@ def eigen_view(models: dict, scale: float = 1.0, key: str = "inside_eigen") -> N
     radii = "; ".join(_("{name} {r:.3f}").format(name=name, r=e.radius) for name, e in eigs.items())
     layer = next(iter(eigs.values())).layer
     st.caption(_("Largest |λ| (the spectral radius) of W_hh{scaled}, layer {layer}: {radii}. "
-                 "Going back one step multiplies the gradient by W_hhᵀ and the slope of the "
-                 "activation (at most 1 for tanh): along an eigenvector whose eigenvalue lies "
-                 "inside the circle the gradient shrinks by |λ| at every step, outside it can "
-                 "grow.").format(scaled=_(" × {s:g}").format(s=scale) if scale != 1 else "",
-                                 layer=layer, radii=radii))
+                 "Going back one step multiplies the gradient by W_hhᵀ (it has the same "
+                 "eigenvalues) and by the slope of the activation. Without the slope, a gradient "
+                 "along an eigenvector is multiplied by λ at each step back: it shrinks when λ "
+                 "lies inside the circle and grows outside it. The slope of tanh is at most 1, "
+                 "so it never makes a step's gradient larger.").format(
+        scaled=_(" × {s:g}").format(s=scale) if scale != 1 else "", layer=layer, radii=radii))
 
 
 # ----- a gated cell's own step --------------------------------------------------------------------
