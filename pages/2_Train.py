@@ -3,6 +3,9 @@ the model's forecast, redrawn live while the RNN learns."""
 
 import streamlit as st
 
+from rnn_core.cells import CELL_LABELS, takes_activation
+from rnn_core.experiment import MODEL_NAMES
+from rnn_core.i18n import _
 from rnn_core.tasks import get_task
 from rnn_core.words import counted
 from ui import controls, layout, model_upload, results, state, training
@@ -11,13 +14,13 @@ layout.page_setup("Train", ":material/model_training:")
 st.title(":material/model_training: Train")
 
 task = get_task(state.cfg().task)  # each task lists the settings it uses
-essentials = [*task.controls[-1:], "n_hidden", "lr", "epochs"]  # the window (or k2) first
-left, right = st.columns([3, 2], vertical_alignment="bottom")
+essentials = ["cell", *task.controls[-1:], "n_hidden", "lr", "epochs"]  # the window (or k2)
+left, right = st.columns([3, 2.4], vertical_alignment="bottom")
 with left:
-    controls.controls(essentials, columns=4)
+    controls.controls(essentials, columns=5)
 training.buttons(right)
 
-run = state.current_run()
+run = training.shown()  # the run, or the cell race when it was trained last
 if run is not None and not st.session_state.get(training.TRAINING):
     results.mismatch_notice(run, offer_retrain=False)  # the Train button is right here
 notice = st.empty()  # what a load from the expander below says
@@ -33,7 +36,7 @@ else:
     unit = prepared.task.unit_name  # a plural ("windows", "blocks")
     n_train = counted(prepared.task.n_train_windows(prepared),
                       f"training {unit.removesuffix('s')}", f"training {unit}")
-    st.caption(f"{task.reading(prepared.cfg)} {n_train} · RNN "
+    st.caption(f"{task.reading(prepared.cfg)} {n_train} · {_(MODEL_NAMES[prepared.cfg.cell])} "
                f"{counted(prepared.cfg.n_hidden, 'hidden unit')} · MLP "
                f"{counted(prepared.cfg.mlp_hidden, 'hidden unit')}.")
 
@@ -41,7 +44,14 @@ with st.expander("More settings", expanded=False):
     st.markdown("**Problem**")
     controls.controls(["task", *task.controls[:-1], "scaler"], columns=3)
     st.markdown("**Model**")
-    controls.controls(["n_layers", "activation", "mlp_hidden"], columns=3)
+    cell = state.cfg().cell  # only the Elman cell has an activation to choose
+    controls.controls([n for n in ("n_layers", "activation", "mlp_hidden")
+                       if n != "activation" or takes_activation(cell)], columns=3)
+    if not takes_activation(cell):
+        st.caption(_("The {cell}'s nonlinearities are part of its equations (σ for the gates, "
+                     "tanh for the candidate), so it has no activation to choose; the race's "
+                     "Elman RNN uses {activation}.").format(cell=_(CELL_LABELS[cell]),
+                                                            activation=state.cfg().activation))
     st.markdown("**Training**")
     controls.controls(["optimizer", "batch_size", "clip", *task.training_controls, "seed",
                        "horizon"], columns=3)
@@ -62,19 +72,13 @@ with st.expander("Load a trained model (.npz), or bring back the previous one"):
                   help="The model you have now becomes the previous one: nothing is lost.")
 
 # The loop runs last, after every widget is drawn, so all of them stay clickable meanwhile.
-run = state.current_run()
+run = training.shown()
 if st.session_state.get(training.TRAINING):
     training.live_loop(slots, log_y)
 elif run is not None and run.epochs_done:
     training.draw(slots, run, log_y)
     with status.container():
-        if run.diverged:  # the loss exploded: never a success, whatever was kept
-            st.error(run.diverged)
-        elif run is st.session_state.get(training.FALLBACK):  # a new run exploded in epoch 1
-            st.info(f"Your previous model is shown: {counted(run.epochs_done, 'epoch')}. "
-                    "The new run diverged (see the message above).")
-        else:
-            kind, text = training.verdict(run)
+        for kind, text in training.report(run):
             getattr(st, kind)(text)
         st.page_link("pages/3_Compare.py", label="Compare the forecasts",
                      icon=":material/compare_arrows:")

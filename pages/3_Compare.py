@@ -4,20 +4,26 @@ import pandas as pd
 import streamlit as st
 
 from rnn_core.words import counted
-from ui import charts, layout, results, seeds_ui, state
+from ui import charts, layout, race_ui, results, seeds_ui, state
 
 layout.page_setup("Compare", ":material/compare_arrows:")
 st.title(":material/compare_arrows: Compare")
 
 run = st.session_state.get(state.RUN)
+race = state.current_race()
+race = race if race is not None and race.epochs_done else None
 if run is None or not run.epochs_done:
-    st.info("Train a model first.")
-    st.page_link("pages/2_Train.py", label="Go to Train", icon=":material/model_training:")
+    if race is not None:  # only a cell race so far: its section is the page
+        race_ui.race_section(race)
+    else:
+        st.info("Train a model first.")
+        st.page_link("pages/2_Train.py", label="Go to Train", icon=":material/model_training:")
     layout.finish_page()
     st.stop()
 
 results.mismatch_notice(run)
-ev = results.evaluation(run)
+ev = results.on_screen(results.evaluation(run), run.screen_names)  # "GRU", not "RNN"
+name = run.model_name
 units = run.prepared.units
 bounds = run.prepared.bounds()
 st.caption(f"Models trained for {counted(run.epochs_done, 'epoch')}"
@@ -34,22 +40,10 @@ st.subheader("Metrics")
 for note in ev.notes:
     st.info(note)
 if len(ev.metrics):
-    st.markdown(f"Scored on {ev.metrics_scope}.")
-    # a see-through green and bold text: readable in the light and the dark theme
-    best = "background-color: rgba(0, 158, 115, 0.25); font-weight: bold"
-    st.dataframe(ev.metrics.style.format("{:.4g}").highlight_min(axis=0, props=best),
-                 key="metrics_table")
-    caption = ("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero "
-               "skipped)")
-    if "MASE" in ev.metrics.columns:
-        caption += "; MASE (Hyndman) = MAE ÷ the mean one-step change in the training part"
-    if "MAE ÷ persistence MAE" in ev.metrics.columns:
-        caption += ("; MAE ÷ persistence MAE below 1 means the model beat persistence on these "
-                    "points")
-    st.caption(caption + ". The best value of each column is highlighted.")
-    ratio = ev.ratio("RNN")
+    results.metrics_table(ev, key="metrics_table")
+    ratio = ev.ratio(name)
     if ratio >= 1:
-        st.warning(f"The RNN does not beat persistence on the test part (MAE ÷ persistence MAE "
+        st.warning(f"The {name} does not beat persistence on the test part (MAE ÷ persistence MAE "
                    f"= {ratio:.2f} ≥ 1). Try more epochs, a smaller learning rate, a different "
                    "window, or more hidden units — and remember that for a random walk nothing "
                    "can beat persistence.")
@@ -62,7 +56,7 @@ if ev.free_run is not None:
                 "errors compound, so the gap widens with distance.")
 else:
     steps = counted(run.cfg.horizon, "step's", "steps'")
-    st.markdown(f"From its last hidden state the RNN is given the next {steps} "
+    st.markdown(f"From its last hidden state the {name} is given the next {steps} "
                 "inputs past the end of the data, and its outputs are compared with the "
                 "true curve; the gap usually widens with distance.")
 bands = seeds_ui.seed_bands(run)
@@ -72,7 +66,7 @@ st.plotly_chart(charts.forecast_chart(actual, ev.extrapolation, ev.free_run, uni
 leaving = charts.off_chart(
     {f"the {m}'s {what}": frame[m].to_numpy() for what, frame in
      (("extrapolation", ev.extrapolation), ("free run over the test part", ev.free_run))
-     if frame is not None for m in ("RNN", "MLP")},
+     if frame is not None for m in (name, "MLP")},
     charts.forecast_range(actual, ev.extrapolation))
 if leaving:
     st.warning(f"Off the chart (its axis follows the data, not the forecasts): "
@@ -91,4 +85,6 @@ if ev.horizon is not None and len(ev.horizon):
 
 st.subheader("Downloads")
 results.downloads(run, ev)
+if race is not None:
+    race_ui.race_section(race)
 layout.finish_page()

@@ -121,6 +121,14 @@ class Run:
         """What each model's training loss averages, by screen name (legends)."""
         return {self.model_name: self.task.rnn_loss_label, "MLP": self.task.mlp_loss_label}
 
+    def evaluate(self, true_function=None):
+        """rnn_core.evaluate.evaluate(self): the task's tables (a Race has the same method)."""
+        return self.task.evaluate(self, true_function)
+
+    def live_view(self, true_function=None):
+        """rnn_core.evaluate.live_view(self): what the training screen redraws."""
+        return self.task.live_view(self, true_function)
+
     def differences(self, series: pd.Series | None, cfg: LabConfig) -> list[str]:
         """What differs between this run's training and the data/settings given, in words.
 

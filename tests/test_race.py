@@ -4,13 +4,16 @@ leaves the others training; pooled training bit for bit; and the Train and Compa
 
 from __future__ import annotations
 
+import json
+
 
 import numpy as np
 import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
-from rnn_core.cells import CELLS, cell_of
+from apphelpers import open_with_link, page_errors, texts, trace_values
+from rnn_core.cells import CELL_LABELS, CELLS, cell_of
 from rnn_core.config import LabConfig
 from rnn_core.datasets import load_series, true_curve
 from rnn_core.evaluate import evaluate
@@ -19,6 +22,7 @@ from rnn_core.experiment import MODEL_NAMES, ComputeCapExceeded, Run, prepare
 from rnn_core.metrics import LABELS
 from rnn_core.pooled import LiveTraining, Pool
 from rnn_core.race import Race, beat_persistence, check_race_cost, describe_cell_spread
+from rnn_core.runner import run_config
 from rnn_core.train import TrainingDiverged
 
 SMALL = LabConfig(n_points=200, epochs=6, n_hidden=8, window=10, mlp_hidden=6)
@@ -233,3 +237,131 @@ def test_the_seed_sentence_counts_the_seeds_that_beat_persistence():
     assert beat_persistence(table) == (2, 3)
     assert describe_cell_spread("GRU", table).startswith(
         "GRU: over seeds 0–2 it beat persistence in 2 of 3")
+
+
+# ----- the Train and Compare pages ---------------------------------------------------------------
+def figure(at, key_part: str) -> dict:
+    """The figure of the first chart whose element id contains `key_part`."""
+    chart = next(c for c in at.get("plotly_chart") if key_part in c.proto.id)
+    return json.loads(chart.proto.spec)
+
+
+def table(at, which: str) -> pd.DataFrame:
+    """The run's metrics table (the first on Compare) or the race's (the last: its section
+    comes after the run's)."""
+    return at.dataframe[0 if which == "run" else -1].value
+
+
+def sidebar(at) -> str:
+    return "\n".join(str(c.value) for c in at.sidebar.caption)
+
+
+def test_choosing_gru_on_train_trains_a_gru_and_the_page_names_it():
+    at = open_with_link("pages/2_Train.py", SHORT)
+    assert at.selectbox(key="w_cell").options == [CELL_LABELS[c] for c in CELLS]
+    assert any(w.key == "w_activation" for w in at.selectbox)  # the Elman cell: shown
+    at.selectbox(key="w_cell").set_value("gru").run()
+    assert at.session_state["cfg"].cell == "gru"
+    assert not any(w.key == "w_activation" for w in at.selectbox)  # a gated cell has none
+    assert "so it has no activation to choose" in texts(at)
+    at.button(key="train_btn").click().run()
+    assert not page_errors(at), page_errors(at)
+    run = at.session_state["run"]
+    assert cell_of(run.rnn) == "gru" and run.epochs_done == 4
+    names = [t["name"] for t in figure(at, "loss_")["data"]]
+    assert "GRU training loss (next value)" in names and not any("RNN" in n for n in names)
+    live = [t["name"] for t in figure(at, "live_")["data"]]
+    assert {"GRU one-step", "GRU forecast", "MLP forecast"} <= set(live)
+    assert "Trained 4 epochs: GRU training loss" in texts(at)
+    assert "**Model:** GRU 8 hidden units, 4 epochs" in sidebar(at)
+    at.switch_page("pages/3_Compare.py").run()
+    assert not page_errors(at), page_errors(at)
+    metrics = table(at, "run")
+    assert list(metrics.index) == ["GRU", "MLP", "Persistence"]
+    ev = evaluate(run, true_curve(run.cfg))  # the core's numbers, under the cell's name
+    pd.testing.assert_frame_equal(metrics, ev.metrics.rename(index={"RNN": "GRU"}))
+    forecast = {t["name"] for t in figure(at, "forecast_chart")["data"]}
+    assert "GRU extrapolation past the data" in forecast
+    download = next(b for b in at.get("download_button") if b.label.startswith("Trained"))
+    assert download.label == "Trained GRU (.npz)"
+
+
+@pytest.fixture(scope="module")
+def raced():
+    """The Train page after "Race the cells" with SHORT settings, then Compare."""
+    at = open_with_link("pages/2_Train.py", SHORT)
+    at.button(key="race_btn").click().run()
+    assert not page_errors(at), page_errors(at)
+    return at
+
+
+def test_race_the_cells_trains_every_cell_live_with_one_loss_curve_each(raced):
+    race = raced.session_state["race"]
+    cfg = LabConfig(epochs=4, n_points=200, n_hidden=8, window=10)
+    assert race.cfg == cfg and race.epochs_done == 4 and "run" not in raced.session_state
+    ref = trained_race(cfg)  # pooled on the server's workers: the same numbers as here
+    for cell in CELLS:
+        assert_same_run(race.runs[cell], ref.runs[cell])
+    loss = figure(raced, "loss_")["data"]
+    for name in ("RNN", "GRU", "LSTM", "MLP"):
+        trace = next(t for t in loss if t["name"] == f"{name} training loss (next value)")
+        np.testing.assert_allclose(trace_values(trace["y"]), race.histories()[name].train_loss)
+    live = {t["name"] for t in figure(raced, "live_")["data"]}
+    assert {f"{m} forecast" for m in ("RNN", "GRU", "LSTM", "MLP")} <= live
+    assert "Trained 4 epochs: RNN training loss" in texts(raced)
+    assert "**Cell race:** Elman RNN, GRU, LSTM, 4 epochs each" in sidebar(raced)
+
+
+def test_compare_shows_the_race_table_equal_to_the_core_and_to_the_formulas(raced):
+    at = raced.switch_page("pages/3_Compare.py").run()
+    assert not page_errors(at), page_errors(at)
+    race = at.session_state["race"]
+    shown = table(at, "race")
+    ev = race.evaluate(true_curve(race.cfg))
+    pd.testing.assert_frame_equal(shown, ev.metrics)
+    assert list(shown.index) == ["RNN", "GRU", "LSTM", "MLP", "Persistence"]
+    test = ev.predictions[ev.predictions["part"] == "test"]
+    for model in shown.index:
+        err = test["actual"].to_numpy() - test[model].to_numpy()
+        assert shown.loc[model, "MAE"] == pytest.approx(np.mean(np.abs(err)), rel=1e-12)
+        assert shown.loc[model, "RMSE"] == pytest.approx(np.sqrt(np.mean(err ** 2)), rel=1e-12)
+    one_step = figure(at, "race_pred_chart")["data"]
+    for model in ("RNN", "GRU", "LSTM", "MLP", "Persistence"):
+        trace = next(t for t in one_step if t["name"] == f"{model} one-step (test)")
+        np.testing.assert_allclose(trace_values(trace["y"]), test[model].to_numpy())
+    forecast = {t["name"] for t in figure(at, "race_forecast_chart")["data"]}
+    for model in ("RNN", "GRU", "LSTM", "MLP"):
+        assert {f"{model} extrapolation past the data",
+                f"{model} free-running over test"} <= forecast
+    assert "Cell race" in [h.value for h in at.header]
+    assert any(b.label == "Race metrics (CSV)" for b in at.get("download_button"))
+
+
+def test_the_race_seed_spread_is_drawn_and_counted_per_cell(raced):
+    at = raced.switch_page("pages/3_Compare.py").run()
+    at.toggle(key="race_bands_on").set_value(True).run()
+    at.slider(key="race_bands_n").set_value(2).run()
+    assert not page_errors(at), page_errors(at)
+    race = at.session_state["race"]
+    forecast = figure(at, "race_forecast_chart")["data"]
+    series = pd.Series(race.prepared.values, index=race.prepared.index)
+    for cell in CELLS:
+        name = MODEL_NAMES[cell]
+        band = [t for t in forecast if t.get("name") == f"{name} spread over seeds"]
+        assert len(band) == 1 and band[0]["fill"] == "tonexty"
+        ratios = [run_config(series, race.cfg.replace(cell=cell, seed=s))["RNN_REL_MAE"]
+                  for s in (0, 1)]  # each seed of this cell recomputed here
+        wins = sum(r < 1 for r in ratios)
+        assert (f"{CELL_LABELS[cell]}: over seeds 0–1 it beat persistence in {wins} of 2 "
+                f"(MAE ÷ persistence MAE {min(ratios):.2f}–{max(ratios):.2f}") in texts(at)
+
+
+def test_a_race_on_other_settings_says_so_and_offers_to_race_again(raced):
+    at = raced.switch_page("pages/3_Compare.py").run()
+    at.session_state["cfg"] = at.session_state["cfg"].replace(n_hidden=9)
+    at.run()
+    assert "This cell race was trained on" in texts(at) and "Hidden units" in texts(at)
+    at.button(key="rerace_btn").click().run()
+    assert not page_errors(at), page_errors(at)
+    assert at.session_state["race"].cfg.n_hidden == 9
+    assert at.session_state["race"].epochs_done == 4

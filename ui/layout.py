@@ -74,8 +74,9 @@ def link(path: str, label: str, icon: str, where=st) -> None:
         pass  # the page was started as its own entry point (a test of that page alone)
 
 
-def status_lines() -> tuple[str, str]:
-    """Where the student is: the data loaded and the model (trained, or training now)."""
+def status_lines() -> tuple[str, ...]:
+    """Where the student is: the data loaded, the model (trained, or training now) and the
+    cell race, if there is one."""
     series = data.current_series()
     if series is None:
         data_line = _("No data loaded yet: start on the **Data** page.")
@@ -85,7 +86,7 @@ def status_lines() -> tuple[str, str]:
     run = state.current_run()
     if run is None:
         model_line = _("**Model:** not trained yet.")
-    elif st.session_state.get(training.TRAINING):
+    elif st.session_state.get(training.TRAINING) and not state.race_shown():
         target = st.session_state.get(training.TARGET) or run.cfg.epochs
         if getattr(_this_run, "page", TRAIN_PAGE[1]) in LIVE_PAGES:
             model_line = _("**Model:** training… epoch {epoch} of {target}").format(
@@ -97,14 +98,37 @@ def status_lines() -> tuple[str, str]:
         h = run.rnn_history
         loss = _(", train loss {loss:.3g}").format(loss=h.train_loss[-1]) \
             if h is not None and len(h) else ""
-        model_line = _("**Model:** RNN {hidden}, {epochs}{loss}.").format(
-            hidden=counted(run.cfg.n_hidden, 'hidden unit'),
+        model_line = _("**Model:** {model} {hidden}, {epochs}{loss}.").format(
+            model=_(run.model_name), hidden=counted(run.cfg.n_hidden, 'hidden unit'),
             epochs=counted(run.epochs_done, 'epoch'), loss=loss)
         changed = run.differences(None if series is None else series.values, state.cfg())
         if changed:  # every page says so, not only Train, Compare and Inside
             model_line += _(" Trained on {data}; since then {changes}.").format(
                 data=run.prepared.data_name or _("other data"), changes="; ".join(changed))
-    return data_line, model_line
+    race = state.current_race()
+    if race is None:
+        return data_line, model_line
+    return data_line, model_line, _race_line(race, series)
+
+
+def _race_line(race, series) -> str:
+    """The cell race in the sidebar: racing now (on the Train page), or what it trained."""
+    target = st.session_state.get(training.TARGET) or race.cfg.epochs
+    if st.session_state.get(training.TRAINING) and state.race_shown():
+        if getattr(_this_run, "page", TRAIN_PAGE[1]) in LIVE_PAGES:
+            return _("**Cell race:** racing… epoch {epoch} of {target}").format(
+                epoch=race.epochs_done, target=target)
+        return _("**Cell race:** paused at epoch {epoch} of {target}; it goes on when you open "
+                 "**Train**.").format(epoch=race.epochs_done, target=target)
+    labels = race.labels()
+    line = _("**Cell race:** {cells}, {epochs} each (see **Compare**).").format(
+        cells=", ".join(_(labels[c]) for c in race.runs),
+        epochs=counted(race.epochs_done, "epoch"))
+    changed = race.differences(None if series is None else series.values, state.cfg())
+    if changed:
+        line += _(" Trained on {data}; since then {changes}.").format(
+            data=race.prepared.data_name or _("other data"), changes="; ".join(changed))
+    return line
 
 
 def refresh_status() -> None:

@@ -1,4 +1,5 @@
-"""Compare page option: repeat the training over several seeds and show the spread as bands."""
+"""Compare page option: repeat the training (of the run, or of every cell of the race) over several
+seeds and show the spread as bands."""
 
 from __future__ import annotations
 
@@ -8,22 +9,30 @@ import streamlit as st
 
 from rnn_core.experiment import Run
 from rnn_core.i18n import _
+from rnn_core.race import Race, describe_cell_spread, race_spread
 from rnn_core.sweep import describe_spread, seed_spread
 from ui import state
 from ui.engine import engine
-from ui.state import BANDS
+from ui.state import BANDS, RACE_BANDS
 
+
+
+def _seed_count(prefix: str, help_text: str) -> int | None:
+    """The toggle and the seed slider (widget keys `<prefix>_on`, `<prefix>_n`): the number of
+    seeds to train, or None while the toggle is off."""
+    left, right = st.columns([1, 2])
+    on = left.toggle(_("Repeat over seeds"), key=f"{prefix}_on", help=help_text)
+    n_seeds = right.slider(_("Seeds"), 2, 10, 10, key=f"{prefix}_n", disabled=not on,
+                           help=_("How many seeds (seed, seed+1, …) to train."))
+    return n_seeds if on else None
 
 
 def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
     """A toggle and a seed count; returns the extrapolation of each seed, or None."""
-    left, right = st.columns([1, 2])
-    on = left.toggle(_("Repeat over seeds"), key="bands_on",
-                     help=_("Train the same settings with other seeds (in parallel) and shade "
-                            "the range of their forecasts: how much of the result is luck?"))
-    n_seeds = right.slider(_("Seeds"), 2, 10, 10, key="bands_n", disabled=not on,
-                           help=_("How many seeds (seed, seed+1, …) to train."))
-    if not on:
+    n_seeds = _seed_count("bands", _("Train the same settings with other seeds (in parallel) "
+                                     "and shade the range of their forecasts: how much of the "
+                                     "result is luck?"))
+    if n_seeds is None:
         return None
 
     def compute():
@@ -41,4 +50,34 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
         st.warning(_("The seed spread could not be computed: {why}").format(why=err))
         return None
     st.info(summary)
+    return {run.screen_names.get(name, name): runs for name, runs in bands.items()}
+
+
+def race_bands(race: Race) -> dict[str, np.ndarray] | None:
+    """The race's seed spread, per cell: a toggle and a seed count; trains every cell with each
+    seed (rnn_core.race.race_spread), says per cell in how many seeds it beat persistence, and
+    returns each cell's extrapolations by its name, (n_seeds, horizon) — or None."""
+    n_seeds = _seed_count("race_bands", _("Train every cell of the race again with other seeds "
+                                          "(in parallel) and shade the range of each cell's "
+                                          "forecasts: is the winner the winner in every seed?"))
+    if n_seeds is None:
+        return None
+
+    def compute():
+        series = pd.Series(race.prepared.values, index=race.prepared.index)
+        seeds = [race.cfg.seed + k for k in range(n_seeds)]
+        eng = engine()
+        with st.spinner(_("Training {n} seeds of each cell on {engine}…").format(
+                n=n_seeds, engine=eng.describe())):
+            spreads = race_spread(eng, series, race.cfg.replace(epochs=race.epochs_done), seeds)
+        labels = race.labels()
+        return ({race.names[c]: spread.extrapolation for c, spread in spreads.items()},
+                [describe_cell_spread(labels[c], spread.table) for c, spread in spreads.items()])
+
+    try:
+        bands, sentences = state.memo(RACE_BANDS, state.run_key(race, n_seeds), compute)
+    except ValueError as err:
+        st.warning(_("The seed spread could not be computed: {why}").format(why=err))
+        return None
+    st.info("\n\n".join(sentences))
     return bands

@@ -1,4 +1,4 @@
-"""The live training loop and the Train / Stop / Step / Reset buttons.
+"""The live training loop and the Train / Stop / Step / Reset / Race the cells buttons.
 
 Streamlit reruns the whole script on every click, and a running script is interrupted only at
 its next `st.*` call. So the loop trains in chunks of about 0.2 s and redraws the loss chart and
@@ -9,6 +9,10 @@ RNNLAB_TRAIN_WORKERS=0. The loop works on its own copy of the run: at each check
 the newest state to the session (`ui.state`, the only writer of the current run), but only
 while it still owns the session's training (a newer run or a rerun takes ownership), so a stale
 thread can never overwrite newer results.
+
+"Race the cells" trains a `rnn_core.race.Race` (every cell on the same windows) through the
+same loop: a race has what the loop and `draw` use of a run, so one loop and one screen serve
+both, with a line per model.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from threadpoolctl import threadpool_limits
 import pandas as pd
 
 from rnn_core.datasets import true_curve
-from rnn_core.evaluate import live_view
+from rnn_core.evaluate import LiveView
 from rnn_core.experiment import Run, check_cost, prepare
+from rnn_core.i18n import _
 from rnn_core.pooled import CHUNK_SECONDS, Lane, LiveTraining
+from rnn_core.race import Race, check_race_cost
 from rnn_core.train import TrainingDiverged
 from rnn_core.words import counted
 from ui import charts, data, engine, layout, state
@@ -70,10 +76,34 @@ def on_train() -> None:
     st.session_state[TRAINING] = True
 
 
+def on_race() -> None:
+    """"Race the cells": a new race of every cell on the current data and settings, trained
+    live by the loop (the run, if any, is kept as it is)."""
+    prepared, why = prepared_or_message()
+    if prepared is not None:
+        try:
+            check_race_cost(prepared)
+        except ValueError as err:
+            prepared, why = None, str(err)
+    if prepared is None:
+        state.flash("error", _("Cannot race the cells: {why}").format(why=why))
+        return
+    race = Race(prepared)
+    state.install_race(race)
+    st.session_state[TARGET] = race.cfg.epochs
+    st.session_state[TRAINING] = True
+
+
+def shown() -> Run | Race | None:
+    """What the Train screen shows and its loop trains: the race when it was trained last,
+    else the run (both have epochs_done, histories, loss_labels, live_view, snapshot, train)."""
+    return state.current_race() if state.race_shown() else state.current_run()
+
+
 def on_stop() -> None:
     st.session_state[TRAINING] = False
     st.session_state[OWNER] = None  # the running loop loses ownership at once
-    run = state.current_run()
+    run = shown()
     if run is not None:
         run.stopped = True
         state.flash("info", f"Stopped after {counted(run.epochs_done, 'epoch')}; the models keep "
@@ -154,10 +184,10 @@ def _diverged(err: TrainingDiverged, work: Run) -> None:
     state.flash("error", f"{err} Training stopped; {kept}, and your data is unchanged.")
 
 
-def verdict(run: Run) -> tuple[str, str]:
-    """(kind, sentence) for a trained run: 'success' only when both losses came down."""
-    labels = (("RNN", run.rnn_history, run.task.rnn_loss_label),
-              ("MLP", run.mlp_history, run.task.mlp_loss_label))
+def verdict(run: Run | Race) -> tuple[str, str]:
+    """(kind, sentence) for a trained run or race: 'success' only when every loss came down."""
+    loss_labels = run.loss_labels()
+    labels = [(name, h, loss_labels[name]) for name, h in run.histories().items()]
     parts, rose = [], []
     for name, h, label in labels:
         if h is None or not len(h):
@@ -174,9 +204,24 @@ def verdict(run: Run) -> tuple[str, str]:
     return "success", text + " See the forecasts on the Compare page."
 
 
+def report(run: Run | Race) -> list[tuple[str, str]]:
+    """What the Train screen says under a trained run or race, as (kind, sentence) pairs: a run
+    that diverged is never a success; a race names its diverged cells, then how all did."""
+    if isinstance(run, Race):
+        said = [("error", run.diverged)] if run.diverged else []
+        kind, text = verdict(run)
+        return said + [("warning" if said and kind == "success" else kind, text)]
+    if run.diverged:  # the loss exploded: never a success, whatever was kept
+        return [("error", run.diverged)]
+    if run is st.session_state.get(FALLBACK):  # a new run exploded in epoch 1
+        return [("info", f"Your previous model is shown: {counted(run.epochs_done, 'epoch')}. "
+                         "The new run diverged (see the message above).")]
+    return [verdict(run)]
+
+
 def buttons(where=st) -> None:
     training = bool(st.session_state.get(TRAINING))
-    c1, c2, c3, c4 = where.columns(4)
+    c1, c2, c3, c4, c5 = where.columns([1, 1, 1, 1, 1.6])
     c1.button("Train", key="train_btn", type="primary", on_click=on_train, disabled=training,
               help="Train the RNN and the MLP from fresh weights for the chosen epochs.",
               width="stretch")
@@ -188,6 +233,12 @@ def buttons(where=st) -> None:
     c4.button("Reset", key="reset_btn", on_click=on_reset, disabled=training,
               help="Re-initialise the models from the seed, so two settings start from the "
                    "same weights.", width="stretch")
+    c5.button(_("Race the cells"), key="race_btn", on_click=on_race, disabled=training,
+              icon=":material/sprint:",
+              help=_("Train the Elman RNN, the GRU and the LSTM live, one after the other each "
+                     "epoch, on the same windows with the same seed and settings (and the MLP "
+                     "beside them); then Compare overlays their forecasts in one table."),
+              width="stretch")
 
 
 class Slots:
@@ -197,7 +248,7 @@ class Slots:
         self.progress, self.loss, self.live = progress, loss, live
 
 
-def progress(slots: Slots, run: Run, started: float | None = None, first_epoch: int = 0,
+def progress(slots: Slots, run: Run | Race, started: float | None = None, first_epoch: int = 0,
              where: str = "") -> None:
     """The progress bar: epochs done, the time left and where the training runs."""
     target = st.session_state.get(TARGET) or run.cfg.epochs
@@ -211,19 +262,27 @@ def progress(slots: Slots, run: Run, started: float | None = None, first_epoch: 
     slots.progress.progress(min(done / max(target, 1), 1.0), text=text)
 
 
-def draw(slots: Slots, run: Run, log_y: bool, started: float | None = None,
+def screen_view(run: Run | Race) -> LiveView:
+    """The live view of a run or a race, its columns named as on screen (a GRU run's "GRU")."""
+    view = run.live_view(true_curve(run.cfg))
+    names = run.screen_names
+    return LiveView(view.predictions.rename(columns=names),
+                    view.extrapolation.rename(columns=names))
+
+
+def draw(slots: Slots, run: Run | Race, log_y: bool, started: float | None = None,
          first_epoch: int = 0, draw_id: int = 0, where: str = "") -> None:
-    """Redraw the progress bar, the loss chart and the live forecast (each draw gets a unique
-    element key, so two draws in one script run never collide)."""
+    """Redraw the progress bar, the loss chart (every model's curves: a run's cell and its MLP,
+    or each cell of a race and the MLP) and the live forecast (each draw gets a unique element
+    key, so two draws in one script run never collide)."""
     target = st.session_state.get(TARGET) or run.cfg.epochs
     done = run.epochs_done
     progress(slots, run, started, first_epoch, where)
-    labels = {"RNN": run.task.rnn_loss_label, "MLP": run.task.mlp_loss_label}
-    fig = charts.loss_chart({"RNN": run.rnn_history, "MLP": run.mlp_history}, log_y=log_y,
-                            train_labels=labels, epochs=max(target, done))
+    fig = charts.loss_chart(run.histories(), log_y=log_y, train_labels=run.loss_labels(),
+                            epochs=max(target, done))
     on_screen(fig, LIVE_HEIGHT)
     slots.loss.plotly_chart(fig, key=f"loss_{run.uid}_{done}_{draw_id}", width="stretch")
-    view = live_view(run, true_curve(run.cfg))
+    view = screen_view(run)
     history = pd.Series(run.prepared.values, index=run.prepared.index)
     live = live_forecast_chart(history, view, run.prepared.bounds(), run.prepared.units, done,
                                height=LIVE_HEIGHT)
@@ -245,26 +304,35 @@ def _where(trainer: LiveTraining) -> str:
     return f"training {trainer.where}"
 
 
+def _race_diverged(err: TrainingDiverged, race: Race) -> None:
+    """Every cell of a race diverged: keep it, each cell at its last sane epoch and marked."""
+    state.update_race(race)
+    state.flash("error", _("{why} Each cell keeps the epochs before its loss exploded, and "
+                           "your data is unchanged.").format(why=err))
+
+
 def live_loop(slots: Slots, log_y: bool) -> None:
     """Train until the target epoch in chunks (rnn_core.pooled): after each chunk it checkpoints
-    the run into the session (only while it still owns the training) and redraws — the yield
-    point where a click interrupts it. While it waits for a worker, the progress bar says so
-    (another yield point)."""
-    if not st.session_state.get(TRAINING) or state.current_run() is None:
+    the run — or the race, after "Race the cells" — into the session (only while it still owns
+    the training) and redraws — the yield point where a click interrupts it. While it waits
+    for a worker, the progress bar says so (another yield point)."""
+    subject = shown()
+    if not st.session_state.get(TRAINING) or subject is None:
         return
+    racing = state.race_shown()
+    checkpoint = state.update_race if racing else state.update_run
     owner = object()
     st.session_state[OWNER] = owner
     target = st.session_state[TARGET]
     pool, setting_note = engine.training_pool()
-    trainer = LiveTraining(state.current_run().snapshot(), pool, _lane(),
-                           chunk_seconds=CHUNK_SECONDS)
+    trainer = LiveTraining(subject.snapshot(), pool, _lane(), chunk_seconds=CHUNK_SECONDS)
     started, first_epoch = time.perf_counter(), trainer.run.epochs_done
     draws = [0]
 
-    def on_chunk(run: Run) -> bool:
+    def on_chunk(run: Run | Race) -> bool:
         if st.session_state.get(OWNER) is not owner:
             return False  # a newer run or a Stop took over: never write stale results
-        state.update_run(run)  # checkpoint: the trainer never changes `run` again
+        checkpoint(run)  # the trainer never changes `run` again
         draws[0] += 1
         draw(slots, run, log_y, started, first_epoch, draws[0], _where(trainer))
         layout.refresh_status()  # the sidebar's epoch count runs along
@@ -276,8 +344,8 @@ def live_loop(slots: Slots, log_y: bool) -> None:
     try:
         trainer.train(target - trainer.run.epochs_done, on_chunk=on_chunk, tick=tick)
     except TrainingDiverged as err:
-        if st.session_state.get(OWNER) is owner:
-            _diverged(err, trainer.run)  # the trainer put it back to its last sane epoch
+        if st.session_state.get(OWNER) is owner:  # the trainer put it back to its sane epochs
+            (_race_diverged if racing else _diverged)(err, trainer.run)
     if st.session_state.get(OWNER) is owner:
         if (trainer.note or setting_note) and state.MESSAGE not in st.session_state:
             state.flash("info", trainer.note or setting_note)

@@ -15,7 +15,21 @@ from rnn_core.i18n import _
 from ui.charts.axes import integer_axis, shade_parts, styled, value_range
 from ui.charts.palette import COLORS, PART_NAME, rgba
 
-ONE_STEP_DASH = {"RNN": None, "MLP": None, "Persistence": "dot"}  # persistence: not a model
+ONE_STEP_DASH = {"Persistence": "dot"}  # persistence is not a model: dotted; the models solid
+BASELINES = ("MLP", "Persistence")  # drawn beside the recurrent model(s) of a run or a race
+NOT_MODELS = ("actual", "true", "part")  # the other columns of a predictions table
+
+
+def models_in(frame: pd.DataFrame | None, first: str = "recurrent") -> list[str]:
+    """The model columns of a table: the recurrent ones (a run's RNN, GRU or LSTM, or every
+    cell of a race) and then the baselines, or (first="baselines") the baselines first, so the
+    recurrent ones are drawn on top."""
+    if frame is None:
+        return []
+    names = [c for c in frame.columns if c not in NOT_MODELS]
+    recurrent = [c for c in names if c not in BASELINES]
+    baselines = [c for c in BASELINES if c in names]
+    return recurrent + baselines if first == "recurrent" else baselines[::-1] + recurrent
 
 
 def series_chart(values: pd.Series, bounds: dict[str, tuple], title: str, units: str) -> go.Figure:
@@ -40,12 +54,11 @@ def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) 
     fig.add_scatter(x=pred.index, y=pred["actual"], name=_("actual"), mode="lines",
                     line=dict(color=COLORS["actual"], width=2))
     parts = _parts(pred)
-    for name in ("RNN", "MLP", "Persistence"):
-        if name in pred:
-            fig.add_scatter(x=pred.index, y=pred[name],
-                            name=_("{model} one-step{parts}").format(model=_(name), parts=parts),
-                            mode="lines", line=dict(color=COLORS[name], width=1.5,
-                                                    dash=ONE_STEP_DASH[name]))
+    for name in models_in(pred):
+        fig.add_scatter(x=pred.index, y=pred[name],
+                        name=_("{model} one-step{parts}").format(model=_(name), parts=parts),
+                        mode="lines", line=dict(color=COLORS[name], width=1.5,
+                                                dash=ONE_STEP_DASH.get(name)))
     shade_parts(fig, bounds)
     return styled(fig, _("One-step predictions (each window made of real data)"), y_title=units)
 
@@ -54,16 +67,17 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
                    free_run: pd.DataFrame | None, units: str,
                    bands: dict[str, np.ndarray] | None = None) -> go.Figure:
     """Free-running forecasts: from the start of the test part over it (when the task has one),
-    and past the end."""
-    free_run = free_run if free_run is not None else pd.DataFrame(columns=["RNN", "MLP"])
+    and past the end, for every model column of `extrapolation` (a race's cells and the MLP).
+    bands: model -> (n_seeds, horizon) extrapolations over seeds, shaded min..max."""
+    free_run = free_run if free_run is not None else pd.DataFrame()
     fig = go.Figure()
     fig.add_scatter(x=history.index, y=history.to_numpy(), name=_("actual"), mode="lines",
                     line=dict(color=COLORS["actual"], width=2))
     if "true" in extrapolation:
         fig.add_scatter(x=extrapolation.index, y=extrapolation["true"], name=_("true curve"),
                         mode="lines", line=dict(color=COLORS["true"], dash="dash"))
-    for name in ("RNN", "MLP"):
-        if len(free_run):
+    for name in models_in(extrapolation):  # every model: a run's two, or a race's cells too
+        if name in free_run:
             fig.add_scatter(x=free_run.index, y=free_run[name],
                             name=_("{model} free-running over test").format(model=_(name)),
                             mode="lines",

@@ -1,4 +1,5 @@
-"""The training screen's live chart: the model's predictions, redrawn while the RNN learns.
+"""The training screen's live chart: the models' predictions, redrawn while they learn (a run's
+RNN, GRU or LSTM and its baselines, or every cell of a race: one line per model column).
 
 Axis ranges are fixed from the data (not from the predictions), so the picture does not jump
 between redraws and a model that goes wild is drawn off the edge instead of squashing the data
@@ -12,6 +13,7 @@ import plotly.graph_objects as go
 
 from rnn_core.i18n import _
 from ui.charts.axes import shade_parts, styled, value_range
+from ui.charts.forecasts import BASELINES, ONE_STEP_DASH, models_in
 from ui.charts.palette import COLORS
 
 CONTEXT = 0.25  # share of the shown span drawn as real history before the first prediction
@@ -44,17 +46,15 @@ def live_forecast_chart(history: pd.Series, view, bounds: dict[str, tuple], unit
         fig.add_scatter(x=ext.index, y=ext["true"], name=_("true curve"), mode="lines",
                         line=dict(color=COLORS["true"], dash="dash"))
     pred = view.predictions
-    for name in ("Persistence", "MLP", "RNN"):  # the RNN last: drawn on top
-        if name in pred:
-            fig.add_scatter(x=pred.index, y=pred[name], mode="lines",
-                            name=_("{model} one-step").format(model=_(name)),
-                            line=dict(color=COLORS[name], width=2.5 if name == "RNN" else 1.5,
-                                      dash="dot" if name == "Persistence" else None))
+    for name in models_in(pred, first="baselines"):  # the recurrent model(s) last: on top
+        width = 1.5 if name in BASELINES else 2.5
+        fig.add_scatter(x=pred.index, y=pred[name], mode="lines",
+                        name=_("{model} one-step").format(model=_(name)),
+                        line=dict(color=COLORS[name], width=width, dash=ONE_STEP_DASH.get(name)))
         if name in ext:
             fig.add_scatter(x=ext.index, y=ext[name], mode="lines",
                             name=_("{model} forecast").format(model=_(name)),
-                            line=dict(color=COLORS[name], width=2.5 if name == "RNN" else 1.5,
-                                      dash="dot"))
+                            line=dict(color=COLORS[name], width=width, dash="dot"))
     shade_parts(fig, {p: b for p, b in bounds.items() if b[1] >= x_range[0]})
     fig.update_xaxes(range=x_range)
     fig.update_yaxes(range=y_range)
