@@ -179,7 +179,8 @@ def w_hh_eigenvalues(model, scale: float = 1.0, layer: int | None = None) -> Eig
     layer by default. Each backward step multiplies the gradient by W_hh^T (and the slope of the
     activation, at most 1 for tanh): along an eigenvector it shrinks by |λ| < 1 each step."""
     if not applies(ELMAN, model):
-        raise ValueError(f"W_hh is the Elman cell's; the model is a {CELL_LABELS[cell_of(model)]}.")
+        raise ValueError(f"W_hh is the Elman cell's; the model's cell is the "
+                         f"{CELL_LABELS[cell_of(model)]}.")
     layer = _layer(model, layer)
     W = scale * model.params[layer_names(layer)[1]]
     return Eigen(np.linalg.eigvals(W), spectral_radius(W), layer, float(scale))

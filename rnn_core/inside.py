@@ -121,7 +121,7 @@ def model_step(model: RNN, window, t: int, *, layer: int | None = None) -> StepS
     forward pass reached at t-1 (zeros at t = 0).
     """
     if not takes_activation(cell_of(model)):  # a gated cell's step: cell_views.cell_step
-        raise ValueError(f"This is the Elman cell's step (W_xh, W_hh); the model is a "
+        raise ValueError(f"This is the Elman cell's step (W_xh, W_hh); the model's cell is the "
                          f"{CELL_LABELS[cell_of(model)]}.")
     X = np.asarray(window, dtype=np.float64)
     if X.ndim != 2:
@@ -188,7 +188,7 @@ def variant(model: RNN, *, activation: str | None = None, w_hh_scale: float = 1.
         raise ValueError(f"The W_hh scale must be a positive number, got {w_hh_scale!r}.")
     if not takes_activation(cell_of(model)):
         if (activation not in (None, getattr(model, "activation", None))) or w_hh_scale != 1.0:
-            raise ValueError(f"The activation and the W_hh scale are the Elman cell's: a "
+            raise ValueError(f"The activation and the W_hh scale are the Elman cell's: the "
                              f"{CELL_LABELS[cell_of(model)]} has gates instead, so it has "
                              "neither to change.")
         return model.copy()

@@ -406,7 +406,8 @@ def test_a_gated_run_gets_the_plain_note_in_the_elman_only_views(cell):
     run = trained_run(SMALL.replace(cell=cell))
     at = open_page(run)
     shown = texts(at)
-    assert "applies to the Elman cell" in shown and f"Your model is a {CELL_LABELS[cell]}" in shown
+    assert "applies to the Elman cell" in shown
+    assert f"Your model's cell, the {CELL_LABELS[cell]}," in shown
     assert "Spectral radius of W_hh" not in [m.label for m in at.metric]
     assert "inside_grad_act" not in [s.key for s in at.selectbox]
     assert "inside_grad_scale" not in [s.key for s in at.slider]

@@ -44,7 +44,7 @@ def model_words(run: Run) -> str:
 def elman_note(run: Run, what: str) -> None:
     """The plain note of a view that applies to the Elman cell only, for a gated model."""
     st.info(_("{what} applies to the Elman cell (h_t = act(W_xh x_t + W_hh h_(t-1) + b_h)). "
-              "Your model is a {cell}, which has gates instead of one W_hh and a chosen "
+              "Your model's cell, the {cell}, has gates instead of one W_hh and a chosen "
               "activation; the tab *Cells side by side* trains an Elman cell beside it.").format(
         what=what, cell=label(cv.own_cell(run))), icon=":material/info:")
 
@@ -129,9 +129,12 @@ def made_by_race(run: Run) -> bool:
 
 # ----- the tab ----------------------------------------------------------------------------------
 def cells_tab(run: Run) -> None:
-    st.markdown(_("One model of each cell on the same windows, with the same settings and seed: "
-                  "your {cell} and the other cells trained for the same number of epochs. "
-                  "What differs between the curves below is the cell.").format(
+    st.markdown((_("One model of each cell on the same windows, with the same settings and "
+                   "seed: your {cell} and the other cells trained for the same number of epochs. "
+                   "What differs between the curves below is the cell.") if run.epochs_done else
+                 _("One model of each cell on the same windows, with the same settings and "
+                   "seed, all at initialisation: your {cell} and the other cells. What differs "
+                   "between the curves below is the cell.")).format(
         cell=label(cv.own_cell(run))))
     models, notes, together = cell_models(run)
     for note in notes.values():
@@ -165,7 +168,7 @@ def grads_view(run: Run, models: dict) -> None:
     T = X.shape[1]
     kept = "; ".join(_("{cell} {share:.2e}").format(cell=label(c), share=cv.kept_after(v))
                      for c, v in curves.items())
-    st.caption(_("Measured on the first {n} training windows together, the loss on the last "
+    st.caption(_("Measured on the first {n} of the training part together, the loss on the last "
                  "output only, with full backpropagation through time. At the first step of the "
                  "window, {back} before the loss, the gradient keeps this share of its size "
                  "next to the loss: {kept}.").format(n=counted(len(X), "window"),

@@ -156,8 +156,8 @@ def step_tab(run: Run) -> None:
     t_step = clamped_slider("Time step t", 0, T - 1, T - 1, "inside_mstep_t",
                             "Which step of the window to open; 0 starts from h = 0.")
     if not cv.applies(cv.ELMAN, run.rnn):  # a gated cell: its own equations, its own numbers
-        st.markdown(_("The worked example above is the Elman cell's. Your model is a {cell}: "
-                      "its step computes its gates from x_t and h_(t-1), each with its own "
+        st.markdown(_("The worked example above is the Elman cell's. Your model's cell, the "
+                      "{cell}, computes its gates from x_t and h_(t-1), each with its own "
                       "weights, and mixes the old state with a new candidate. Here is every "
                       "line of it at step t of the window, with your model's numbers.").format(
             cell=inside_cells.label(cv.own_cell(run))))
@@ -225,9 +225,11 @@ def unrolled_tab(run: Run) -> None:
 # ----- gradients through time ------------------------------------------------------------------
 def _grad_controls(run: Run) -> dict:
     cfg = run.cfg
-    c1, c2, c3, c4, c5 = st.columns(5)
-    activation, scale = None, 1.0  # the what-if is the Elman cell's (cell_views.ELMAN)
-    if cv.applies(cv.ELMAN, run.rnn):
+    elman = cv.applies(cv.ELMAN, run.rnn)  # the what-if is the Elman cell's (cell_views.ELMAN)
+    *c12, c3, c4, c5 = st.columns(5 if elman else 3)
+    activation, scale = None, 1.0
+    if elman:
+        c1, c2 = c12
         activation = c1.selectbox("Activation", ["tanh", "relu"],
                                   index=["tanh", "relu"].index(run.rnn.activation),
                                   key="inside_grad_act",
@@ -252,7 +254,8 @@ def _grad_controls(run: Run) -> dict:
 
 def grads_tab(run: Run) -> None:
     st.markdown("The loss sits at the last step; to teach an early step, its gradient must "
-                "pass back through W_hh and the activation's slope once per step. Multiplied "
+                "pass back through the cell once per step (in the Elman cell: through W_hh and "
+                "the activation's slope). Multiplied "
                 "many times, it either fades (vanishing) or blows up (exploding). Each curve is "
                 f"measured on the first {GRAD_BATCH} training windows together, with the loss "
                 "on the last output only.")
