@@ -2,15 +2,15 @@
 windows, settings and seed, and the views that compare them; and the plain note an Elman-only
 view shows for a gated model. rnn_core.cell_views computes; ui.charts.cells draws.
 
-The session's run is the model of its own cell; the other cells are trained here, with the
-run's settings and seed for the run's epochs, when the student presses a button (kept in the
-session per run and epoch count: state.INSIDE_CELLS). A model at initialisation needs no
-training, so then all three are made at once.
+The session's run is the model of its own cell; the other cells come from the session's cell
+race when it matches the run (same data, settings and epochs), or are trained with the run's
+settings and seed for the run's epochs when the student presses a button — on the training
+workers, as the Train page trains — and kept in the session per run and epoch count
+(state.INSIDE_CELLS). A model at initialisation needs no training: then all three are made at
+once.
 """
 
 from __future__ import annotations
-
-import time
 
 import streamlit as st
 
@@ -19,9 +19,10 @@ from rnn_core.cells import CELL_LABELS, CELLS
 from rnn_core.experiment import Run
 from rnn_core.i18n import _
 from rnn_core.inside import last_step_targets, part_windows
+from rnn_core.pooled import Lane, LiveTraining
 from rnn_core.train import TrainingDiverged
 from rnn_core.words import counted
-from ui import state
+from ui import engine, state
 from ui.charts import cells as cell_charts
 from ui.inside_views import matrix
 from ui.state import INSIDE_CELLS
@@ -66,31 +67,34 @@ def _fresh(run: Run) -> dict:
 
 
 def _train_others(run: Run) -> dict:
-    """Train every other cell for the run's epochs, with a progress bar (a yield point about
-    every 0.2 s, so a rerun can interrupt it); a cell that diverges keeps its last sane epoch."""
+    """Train every other cell for the run's epochs, as the Train page trains: in chunks on the
+    training workers (rnn_core.pooled; one chunk in flight for this session, its Lane), in this
+    process when there are none. A progress bar after each chunk and while waiting for a worker
+    (yield points, so a click can interrupt); a cell that diverges keeps its last sane epoch."""
     made = _fresh(run)
     others = [c for c, r in made["runs"].items() if r is not run]
     total = max(1, run.epochs_done * len(others))
     bar = st.progress(0.0, text=_("Training the other cells…"))
-    done, shown = 0, [0.0]
+    pool, _setting_note = engine.training_pool()
+    lane = st.session_state.setdefault(state.TRAIN_LANE, Lane())
+    for j, cell in enumerate(others):
+        def on_chunk(r: Run, j=j, cell=cell) -> None:
+            bar.progress(min((j * run.epochs_done + r.epochs_done) / total, 1.0),
+                         text=_("Training the {cell}: epoch {k} of {n}").format(
+                             cell=label(cell), k=r.epochs_done, n=run.epochs_done))
 
-    def tick(r: Run) -> None:
-        nonlocal done
-        done += 1
-        if time.monotonic() - shown[0] > 0.2:
-            shown[0] = time.monotonic()
-            bar.progress(min(done / total, 1.0), text=_("Training the {cell}: epoch {k} of "
-                                                        "{n}").format(
-                cell=label(cv.own_cell(r)), k=r.epochs_done, n=run.epochs_done))
+        def tick(status: str, j=j) -> None:
+            bar.progress(min(j * run.epochs_done / total, 1.0), text=status)
 
-    for cell in others:
-        r = made["runs"][cell]
+        trainer = LiveTraining(made["runs"][cell], pool, lane)
         try:
-            r.train(run.epochs_done, on_epoch=tick)
+            trainer.train(run.epochs_done, on_chunk=on_chunk, tick=tick)
         except TrainingDiverged as err:
             made["notes"][cell] = _("The {cell}'s training diverged ({why}); it is shown after "
                                     "{epochs}.").format(cell=label(cell), why=err,
-                                                        epochs=counted(r.epochs_done, "epoch"))
+                                                        epochs=counted(trainer.run.epochs_done,
+                                                                       "epoch"))
+        made["runs"][cell] = trainer.run             # the newest state (also after an error)
     bar.empty()
     return made
 
