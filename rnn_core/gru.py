@@ -117,6 +117,10 @@ class _GatedWork:
         self.dgx_rows = [d[f:T].reshape(-1, GH) for d in self.dGx]
         self.dgh_rows = [d[f:T].reshape(-1, GH) for d in self.dGh]
         self.above_rows = [a[f:T].reshape(-1, H) for a in self.above]
+        self.factors = [m._factor_arrays(self) for _ in range(L)]   # filled by _factors
+        self.rec = np.zeros((N, H), dtype=dt)          # dL/dh_t through step t+1
+        self.dh_t = np.empty((N, H), dtype=dt)         # dL/dh_t, complete
+        self.dc_pair = [np.zeros((N, H), dtype=dt), np.empty((N, H), dtype=dt)]
 
 
 class GatedRNN(RNN):
@@ -124,7 +128,8 @@ class GatedRNN(RNN):
 
     A cell subclass sets `n_gates`, `roles` (its parameter names), `sigmoid_gates` (which gate
     blocks are σ), `split_grads` (do the x and h parts of its gates get different gradients?)
-    and implements `_cell_arrays`, `_layer_forward`, `_factors`, `_step_back`, `_gate_arrays`.
+    and implements `_cell_arrays`, `_layer_forward`, `_factor_arrays`, `_factors`,
+    `_step_back` and `_gate_arrays`.
     """
     _work_type = _GatedWork
     cell, n_gates, roles, sigmoid_gates, split_grads, h_bias, state_rows = \
@@ -252,20 +257,22 @@ class GatedRNN(RNN):
     def _backward_layers(self, w):
         """Full BPTT (or one scored output cut at w.first): the top layer's steps first, then
         each layer below, which receives dL/dx_t = W_x^T dL/d(x part) of all steps at once."""
-        top, H = self.n_layers - 1, self.n_hidden
+        top = self.n_layers - 1
         for layer in reversed(range(self.n_layers)):
             if layer < top:
                 np.dot(w.dgx_rows[layer + 1], self._W_x(layer + 1), w.above_rows[layer])
             fac = self._factors(w, layer)
-            dh_next = np.zeros((w.N, H), dtype=self.dtype)        # dL/dh_t through step t+1
-            dc_next = dh_next if self.state_rows == 2 else None  # dL/dc_t through step t+1
+            rec, above, dGx, dGh = w.rec, w.above[layer], w.dGx[layer], w.dGh[layer]
+            rec[...] = 0.0                              # nothing comes from step T
+            dc_next, dc = w.dc_pair if self.state_rows == 2 else (None, None)
+            if dc_next is not None:
+                dc_next[...] = 0.0
             keep = w.dh if layer == top else None
             for t in reversed(range(w.first, w.T)):
-                dh = dh_next + w.above[layer][t]
-                if keep is not None:
-                    keep[t] = dh
-                dh_next, dc_next = self._step_back(fac, t, dh, dc_next, w.dGx[layer][t],
-                                                   w.dGh[layer][t])
+                dh = w.dh_t if keep is None else keep[t]
+                np.add(rec, above[t], dh)               # dL/dh_t: from step t+1 and above
+                self._step_back(fac, t, dh, dc_next, dGx[t], dGh[t], rec, dc)
+                dc_next, dc = dc, dc_next               # dL/dc_{t-1} is the next dc_next
 
     def _backward_chains(self, w, k):
         """Truncated BPTT with several scored outputs, as RNN._backward_chains: the gradient
@@ -294,7 +301,10 @@ class GatedRNN(RNN):
                     dc[1:] = cc[:ages - 1]
                 dgh = np.empty((ages, N, GH), dtype=dt)
                 dgx = np.empty_like(dgh) if self.split_grads else dgh
-                carry[layer] = self._step_back(facs[layer], t, dh, dc, dgx, dgh)
+                dh_prev = np.empty_like(dh)
+                dc_prev = None if dc is None else np.empty_like(dc)
+                self._step_back(facs[layer], t, dh, dc, dgx, dgh, dh_prev, dc_prev)
+                carry[layer] = (dh_prev, dc_prev)
                 dgh.sum(axis=0, out=w.dGh[layer][t])
                 if self.split_grads:
                     dgx.sum(axis=0, out=w.dGx[layer][t])
@@ -364,29 +374,41 @@ class GRU(GatedRNN):
             h *= z
             h += n                                   # h_t = n + z ⊙ (h_{t-1} - n)
 
+    def _factor_arrays(self, w):
+        """Kx, Kh (T, N, 3, H): filled by _factors for one layer."""
+        return [np.empty((w.T, w.N, 3, self.n_hidden), dtype=self.dtype) for _ in range(2)]
+
     def _factors(self, w, layer):
-        """Per step, for the backward: Kx, Kh (T, N, 3, H) with dL/d(x part) = dh ⊗ Kx and
-        dL/d(h part) = dh ⊗ Kh (see the module docstring), and z (T, N, H)."""
+        """Per step, for the backward (module docstring): dL/d(x part) = dh ⊗ Kx and
+        dL/d(h part) = dh ⊗ Kh, Kx, Kh (T, N, 3, H), all steps at once, in place; and z."""
         H, G = self.n_hidden, w.G[layer]
         r, z, n = G[..., :H], G[..., H:2 * H], G[..., 2 * H:]
         hn, h_prev = w.HP[layer][..., 2 * H:], w.S[layer][:w.T, :, 1:]
-        Kx = np.empty(G.shape[:2] + (3, H), dtype=self.dtype)
-        Kx[:, :, 2] = (1.0 - z) * (1.0 - n * n)                # da_n / dh
-        Kx[:, :, 1] = (h_prev - n) * z * (1.0 - z)             # da_z / dh
-        Kx[:, :, 0] = Kx[:, :, 2] * hn * r * (1.0 - r)         # da_r / dh
-        Kh = Kx.copy()
-        Kh[:, :, 2] *= r                                       # the h part of n: r ⊙ da_n
+        Kx, Kh = w.factors[layer]
+        kr, kz, kn = Kx[:, :, 0], Kx[:, :, 1], Kx[:, :, 2]
+        np.subtract(1.0, z, kz)
+        np.multiply(n, n, kn)
+        np.subtract(1.0, kn, kn)
+        kn *= kz                                  # da_n / dh = (1 - z)(1 - n²)
+        kz *= z
+        np.subtract(h_prev, n, Kh[:, :, 1])
+        kz *= Kh[:, :, 1]                         # da_z / dh = (h_{t-1} - n) z (1 - z)
+        np.subtract(1.0, r, kr)
+        kr *= r
+        kr *= hn
+        kr *= kn                                  # da_r / dh = da_n / dh (W_hn h + b_hn) r (1 - r)
+        Kh[:, :, :2] = Kx[:, :, :2]
+        np.multiply(kn, r, Kh[:, :, 2])           # the h part of n: r ⊙ da_n
         return Kx, Kh, z, self._params[gated_names(layer, self.roles)["W_h"]]
 
-    def _step_back(self, fac, t, dh, dc, dgx, dgh):
-        """dh (…, N, H) = dL/dh_t -> gate gradients into dgx, dgh (…, N, 3H); returns
-        (dL/dh_{t-1} through this step, None)."""
+    def _step_back(self, fac, t, dh, dc_next, dgx, dgh, dh_prev, dc):
+        """dh (…, N, H) = dL/dh_t -> gate gradients into dgx, dgh (…, N, 3H) and
+        dL/dh_{t-1} through this step into dh_prev. (No cell: dc_next, dc unused.)"""
         Kx, Kh, z, W_h = fac
         np.multiply(dh[..., None, :], Kx[t], split_gates(dgx, 3))   # [da_r, da_z, da_n]
         np.multiply(dh[..., None, :], Kh[t], split_gates(dgh, 3))   # [da_r, da_z, r ⊙ da_n]
-        dh_prev = (dgh.reshape(-1, dgh.shape[-1]) @ W_h).reshape(dh.shape)
-        dh_prev += dh * z[t]                          # dL/dh_{t-1} = W_h^T (...) + dh ⊙ z
-        return dh_prev, None
+        np.dot(dgh.reshape(-1, dgh.shape[-1]), W_h, dh_prev.reshape(-1, dh.shape[-1]))
+        dh_prev += dh * z[t]                      # dL/dh_{t-1} = W_h^T (...) + dh ⊙ z
 
     def _gate_arrays(self, w, layer):
         H, G = self.n_hidden, w.G[layer]

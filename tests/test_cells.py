@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from rnn_core import Adam, fit, fit_tbptt
+from rnn_core import SGD, Adam, fit, fit_tbptt
 from rnn_core.cells import CELL_LABELS, CELLS, cell_of, make_model, takes_activation
 from rnn_core.gradcheck import check_gradients, numerical_gradients, rel_error
 from rnn_core.gru import GRU, gated_names
@@ -239,3 +239,175 @@ def test_truncated_gradients_equal_torch_with_detach(cell, k, n_layers, many_to_
     loss, grads = model.loss_and_grads(X, Y, h0=h0, bptt_steps=k)
     assert loss == pytest.approx(loss_t, rel=1e-12)
     assert_torch_grads(grads, expected)
+
+
+# ----- training -------------------------------------------------------------------------
+def sine_windows(T=8):
+    x = np.sin(0.3 * np.arange(120))
+    idx = np.arange(len(x) - T)[:, None] + np.arange(T)
+    return x[idx][..., None], x[idx[:, -1] + 1][:, None]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_fit_brings_every_cells_loss_down_on_a_sine_for_seeds_0_to_4(cell):
+    X, Y = sine_windows()
+    for seed in range(5):
+        model = make_model(cell, 1, 8, 1, seed=seed)
+        before = model.loss(X, Y)
+        history = fit(model, X, Y, epochs=15, batch_size=16, optimizer=Adam(0.01), seed=seed,
+                      bptt_steps=6)
+        assert model.loss(X, Y) < 0.2 * before, (seed, before, history.train_loss)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_the_stateful_blocks_task_trains_each_cell_with_its_state_carried(cell):
+    from rnn_core.evaluate import evaluate
+    from rnn_core.experiment import Run, prepare
+    from rnn_core.presets import PRESETS
+    from rnn_core.sources.synthetic import synthetic_series, true_function
+
+    cfg = PRESETS["xsinx_blocks"].config().replace(epochs=2)
+    series = synthetic_series("xsinx", cfg.x_start, cfg.x_stop, cfg.n_points, cfg.noise,
+                              cfg.data_seed).values
+    run = Run(prepare(series, cfg), cell=cell)
+    assert cell_of(run.rnn) == cell
+    run.train(2)                                   # fit_tbptt, the state carried block to block
+    assert len(run.rnn_history) == 2
+    assert run.rnn_history.train_loss[-1] < run.rnn_history.train_loss[0]
+    ev = evaluate(run, lambda x: true_function("xsinx", x))
+    assert np.isfinite(ev.extrapolation["RNN"]).all()
+    # the carried state: the curve run in two pieces equals the curve run at once
+    X = run.prepared.inputs[None]
+    whole, _ = run.rnn.forward(X)
+    first = run.rnn.final_state(X[:, :40])
+    assert first.shape == (state_rows(run.rnn), 1, cfg.n_hidden)
+    rest, _ = run.rnn.forward(X[:, 40:], first)
+    np.testing.assert_allclose(rest, whole[:, 40:], rtol=0, atol=1e-13)
+
+
+def test_fit_tbptt_carries_the_lstm_cells_and_hidden_states(monkeypatch):
+    # k1 = 2: the second update starts from the state (cells and h) after 2 steps
+    rng = np.random.default_rng(3)
+    x_seq, y_seq = rng.standard_normal((6, 2)), rng.standard_normal((6, 1))
+    model = LSTM(2, 3, 1, n_layers=2, seed=1)
+    seen, original = [], LSTM._loss_and_grads
+
+    def spy(self, X, Y, h0, **kw):
+        seen.append(np.array(h0))
+        return original(self, X, Y, h0, **kw)
+
+    monkeypatch.setattr(LSTM, "_loss_and_grads", spy)
+    fit_tbptt(model, x_seq, y_seq, k1=2, k2=4, epochs=1, optimizer=SGD(1e-300))  # no change
+    assert seen[0].shape == (2, 1, 3) and not seen[0].any()      # zero h rows: cells at 0
+    np.testing.assert_allclose(seen[1], model.final_state(x_seq[None, :2]), rtol=0, atol=1e-14)
+
+
+# ----- the LSTM's state -------------------------------------------------------------------
+def test_lstm_state_is_cells_then_hidden_states_and_short_h0_starts_the_cells_at_0():
+    model = LSTM(1, 3, 1, n_layers=2, seed=5)
+    X = rand(2, 4, 1)
+    _, cache = model.forward(X)
+    assert len(cache["H"]) == 4 and cache["h_last"].shape == (4, 2, 3)
+    np.testing.assert_array_equal(cache["H"][-1], model.hidden_states(X))   # row -1: top h
+    gates = model.gates(X)[1]
+    np.testing.assert_allclose(cache["H"][1], gates["c"], atol=0)           # row L-1: top c
+    np.testing.assert_allclose(gates["h"], gates["o"] * np.tanh(gates["c"]), atol=1e-15)
+    h = rand(2, 2, 3, seed=1)
+    full = np.concatenate([np.zeros((2, 2, 3)), h])
+    np.testing.assert_array_equal(model.predict(X, h), model.predict(X, full))
+    np.testing.assert_array_equal(model.predict(X, h[0]), model.predict(X, np.stack([h[0]] * 2)))
+    with pytest.raises(ValueError, match="cells c of the 2 layer"):
+        model.predict(X, rand(3, 2, 3))
+
+
+# ----- model files ------------------------------------------------------------------------
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_cell_saves_and_loads_exactly(cell, dtype, tmp_path):
+    model = make_model(cell, 2, 5, 2, n_layers=2, seed=7, dtype=dtype)
+    model.params.flat[:] += np.linspace(-0.1, 0.1, model.n_params).astype(dtype)   # "trained"
+    path = tmp_path / f"{cell}.npz"
+    save_model(path, model)
+    loaded = load_model(path).model
+    assert type(loaded) is type(model) and loaded.config == model.config
+    np.testing.assert_array_equal(loaded.params.flat, model.params.flat)
+    X = rand(3, 4, 2)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_file_of_an_unknown_cell_is_refused_in_plain_words():
+    buf = io.BytesIO()
+    save_model(buf, GRU(1, 2, 1))
+    data = dict(np.load(io.BytesIO(buf.getvalue())))
+    data["meta"] = np.array(str(data["meta"]).replace('"gru"', '"mgu"'))
+    doctored = io.BytesIO()
+    np.savez(doctored, **data)
+    with pytest.raises(ModelFileError, match="model kind is 'mgu'.*'gru' \\(GRU\\)"):
+        load_model(io.BytesIO(doctored.getvalue()))
+
+
+# ----- memory: input influence and gates ------------------------------------------------
+def influence_by_differences(model, window, eps=1e-6):
+    """||dŷ/dx_t|| per step from centred differences of predict."""
+    T, I = window.shape
+    out = np.zeros(T)
+    for t in range(T):
+        J = np.zeros((model.n_out, I))
+        for i in range(I):
+            up, down = window.copy(), window.copy()
+            up[t, i] += eps
+            down[t, i] -= eps
+            J[:, i] = (model.predict(up[None])[0] - model.predict(down[None])[0]) / (2 * eps)
+        out[t] = np.linalg.norm(J)
+    return out
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("n_in,n_out,n_layers", [(1, 1, 1), (3, 2, 2)])
+def test_input_influence_equals_differences_of_the_prediction(cell, n_in, n_out, n_layers):
+    model = make_model(cell, n_in, 5, n_out, n_layers=n_layers, seed=11)
+    window = rand(9, n_in, seed=12)
+    got = input_influence(model, window)
+    assert got.shape == (9,) and np.all(got > 0)
+    np.testing.assert_allclose(got, influence_by_differences(model, window), rtol=0, atol=1e-7)
+
+
+def test_gate_values_have_one_row_per_step_and_match_the_equations():
+    window = rand(6, 1, seed=2)
+    lstm, gru = LSTM(1, 4, 1, n_layers=2, seed=1), GRU(1, 4, 1, n_layers=2, seed=1)
+    g = lstm_gates(lstm, window)
+    assert set(g) == set("ifgoch") and all(a.shape == (6, 4) for a in g.values())
+    c_prev = np.vstack([np.zeros(4), g["c"][:-1]])
+    np.testing.assert_allclose(g["c"], g["f"] * c_prev + g["i"] * g["g"], atol=1e-15)
+    np.testing.assert_array_equal(g["h"], lstm.hidden_states(window[None])[0])
+    r = gru_gates(gru, window)
+    assert set(r) == set("rznh") and all(a.shape == (6, 4) for a in r.values())
+    h_prev = np.vstack([np.zeros(4), r["h"][:-1]])
+    np.testing.assert_allclose(r["h"], (1 - r["z"]) * r["n"] + r["z"] * h_prev, atol=1e-15)
+    assert set(gru_gates(gru, window, layer=0)) == set("rznh")
+    with pytest.raises(ValueError, match="gates of the LSTM"):
+        lstm_gates(gru, window)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_hidden_grad_norms_work_for_every_cell(cell):
+    model = make_model(cell, 1, 4, 1, seed=2)
+    X, Y = rand(2, 5, 1), rand(2, 1, seed=3)
+    norms = model.hidden_grad_norms(X, Y)
+    assert norms.shape == (5,) and np.all(norms > 0)
+
+
+# ----- float32 ----------------------------------------------------------------------------
+@pytest.mark.parametrize("cell", GATED)
+def test_float32_follows_float64(cell):
+    X, Y = sine_windows()
+    m64, m32 = (GATED[cell](1, 6, 1, n_layers=2, seed=3, dtype=d) for d in ("float64", "float32"))
+    _, g64 = m64.loss_and_grads(X, Y, bptt_steps=4)
+    _, g32 = m32.loss_and_grads(X, Y, bptt_steps=4)
+    assert g32["W_h"].dtype == np.float32
+    assert max(rel_error(g32[k], g64[k]) for k in g64) < 1e-4
+    h64 = fit(m64, X, Y, epochs=3, batch_size=16, optimizer=Adam(0.01))
+    h32 = fit(m32, X, Y, epochs=3, batch_size=16, optimizer=Adam(0.01))
+    assert m32.params.flat.dtype == np.float32
+    np.testing.assert_allclose(h32.train_loss, h64.train_loss, rtol=1e-4)
+    assert_all_below(check_gradients(m32, X[:4], Y[:4]))     # through a float64 copy
