@@ -485,3 +485,17 @@ def test_a_cell_race_on_the_same_data_and_epochs_gives_the_other_cells_without_t
     race.train(1)                                            # one epoch more: not the same models
     assert cv.from_race(race, run) is None
     assert cv.from_race(None, run) is None
+
+
+def test_cells_over_the_compute_cap_are_left_out_with_the_reason(monkeypatch):
+    run = trained_run(SMALL, epochs=2)
+    monkeypatch.setattr(experiment, "MAX_COMPUTE", experiment.check_cost(run.prepared))
+    at = open_page(run)
+    at.button(key="inside_cells_train").click().run()
+    assert not [e.message for e in at.exception]
+    warnings = [w.value for w in at.warning]
+    for cell in ("gru", "lstm"):                              # 3 and 4 gate blocks per step
+        refused = f"No {CELL_LABELS[cell]} here: This run would need"
+        assert any(w.startswith(refused) for w in warnings)
+    assert list(cell_runs(at)) == ["rnn"]
+    assert [tr["name"] for tr in figure(at, cell_charts.GRADS_TITLE)["data"]] == ["Elman RNN"]
