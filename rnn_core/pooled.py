@@ -14,7 +14,9 @@ and comes back; the page redraws between chunks:
   into chunks changes nothing; BLAS runs on one thread in the worker, as in the server.
 * **Chunk size.** The first chunk is FIRST_CHUNK epoch; then k = chunk_seconds ÷ the epoch time
   the worker measured, at most GROWTH times the previous chunk, so a redraw comes about every
-  chunk_seconds.
+  chunk_seconds. A chunk also lasts at least as long as the last redraw took: when many
+  sessions share the server's interpreter their redraws slow down, and their chunks grow, so
+  the server spends no more time drawing than the workers spend training.
 * **Limits** (the policy). A session has one chunk in flight at a time (its `Lane`), so one
   student uses at most one worker. The server has at most `Pool.max_chunks` chunks in flight
   (default: one per worker); sessions beyond that wait in arrival order (`Gate`), so every
@@ -316,6 +318,7 @@ class LiveTraining:
     # -- on the pool --
     def _train_pooled(self, target: int, on_chunk, tick) -> None:
         k = min(FIRST_CHUNK, target - self.run.epochs_done)
+        redraw = 0.0  # wall time of the last on_chunk (the page's redraw)
         pending = self._submit(self.run, k, tick, wait_for_turn=True) if k > 0 else None
         try:
             while pending is not None:
@@ -332,11 +335,14 @@ class LiveTraining:
                 left = target - back.epochs_done
                 if left > 0:  # submit the next chunk before redrawing, if a turn is free now
                     per_epoch = chunk.seconds / max(chunk.epochs, 1)
+                    seconds = max(self.chunk_seconds, redraw)
                     k = int(min(left, GROWTH * max(chunk.epochs, 1),
-                                max(self.chunk_seconds / max(per_epoch, 1e-9), 1)))
+                                max(seconds / max(per_epoch, 1e-9), 1)))
                     pending = self._submit(back, k, tick, wait_for_turn=False)
+                drawn = time.perf_counter()
                 if on_chunk is not None and on_chunk(back) is False:
                     return  # the finally cancels the chunk submitted meanwhile
+                redraw = time.perf_counter() - drawn
                 if left > 0 and pending is None:
                     pending = self._submit(back, k, tick, wait_for_turn=True)
         finally:

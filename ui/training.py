@@ -326,20 +326,24 @@ def live_loop(slots: Slots, log_y: bool) -> None:
     target = st.session_state[TARGET]
     pool, setting_note = engine.training_pool()
     trainer = LiveTraining(subject.snapshot(), pool, _lane(), chunk_seconds=CHUNK_SECONDS)
-    started, first_epoch = time.perf_counter(), trainer.run.epochs_done
-    draws = [0]
+    # the time left is estimated from the second chunk on: the first may include starting the
+    # worker processes
+    clock = {"started": None, "first": trainer.run.epochs_done, "draws": 0}
 
     def on_chunk(run: Run | Race) -> bool:
         if st.session_state.get(OWNER) is not owner:
             return False  # a newer run or a Stop took over: never write stale results
         checkpoint(run)  # the trainer never changes `run` again
-        draws[0] += 1
-        draw(slots, run, log_y, started, first_epoch, draws[0], _where(trainer))
+        if clock["started"] is None:
+            clock.update(started=time.perf_counter(), first=run.epochs_done)
+        clock["draws"] += 1
+        draw(slots, run, log_y, clock["started"], clock["first"], clock["draws"],
+             _where(trainer))
         layout.refresh_status()  # the sidebar's epoch count runs along
         return True
 
     def tick(status: str) -> None:  # waiting for a worker: say so (and let a click in)
-        progress(slots, trainer.run, started, first_epoch, status)
+        progress(slots, trainer.run, clock["started"], clock["first"], status)
 
     try:
         trainer.train(target - trainer.run.epochs_done, on_chunk=on_chunk, tick=tick)
