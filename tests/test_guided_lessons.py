@@ -156,6 +156,17 @@ def _grad(window):
     return hand
 
 
+def _cell_vs_elman(run, p, cfg) -> dict:
+    from rnn_core.windows import make_windows
+
+    w = make_windows(p.scaled[: p.split.train_end], 60)
+    twin = Run(prepare(pd.Series(p.values, index=p.index), cfg.replace(cell="rnn")))
+    twin.train(cfg.epochs)
+    shares = [m.hidden_grad_norms(w.X[:16], w.Y[:16]) for m in (run.rnn, twin.rnn)]
+    gated, plain = (n[0] / n[-1] for n in shares)
+    return {"share": gated, "elman_share": plain, "factor": gated / plain}
+
+
 def _ratio(run, p, cfg) -> dict:
     return _test_mae(run)
 
@@ -169,7 +180,8 @@ HAND = {("shapes", "windows"): _windows, ("shapes", "many_to_one"): _shape,
         ("free_run", "gs10"): _free_run, ("free_run", "xsinx"): _blocks,
         ("persistence", "random_walk"): _ratio, ("persistence", "gs10"): _ratio,
         ("leakage", "sine"): _leakage, ("leakage", "gs10"): _leakage,
-        ("vanishing", "window20"): _grad(20), ("vanishing", "window60"): _grad(60)}
+        ("vanishing", "window20"): _grad(20), ("vanishing", "window60"): _grad(60),
+        ("vanishing", "gru"): _cell_vs_elman, ("vanishing", "lstm"): _cell_vs_elman}
 
 
 def assert_values(values: dict, hand: dict) -> None:

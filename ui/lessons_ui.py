@@ -22,7 +22,7 @@ from ui.state import (LESSON, LESSON_APPLIED, LESSON_COMPACT, LESSON_LINK, LESSO
                       LESSON_REVEAL)
 
 FIRST = next(iter(LESSONS))
-COMPACT_HEIGHT = 300  # charts in projector mode: a step fits a 1280×720 screen
+COMPACT_HEIGHT = 280  # charts in projector mode: a step fits a 1280×720 screen
 # Projector mode: no sidebar, less padding above the content.
 COMPACT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
@@ -234,7 +234,9 @@ def question_block(lesson: str, index: int, step: Step) -> bool:
     locked = "prediction" in mark
     key = f"lesson_q_{lesson}_{index}"
     st.markdown(f"**{_('Predict first:')}** {_(q.prompt)}")
-    if q.kind == "number":
+    if locked and compact():  # on the projector the locked answer alone, to save a screen
+        pass
+    elif q.kind == "number":
         st.number_input(_("Your prediction"), key=key, value=None, step=None, format="%g",
                         disabled=locked, placeholder=_("a number"))
     else:

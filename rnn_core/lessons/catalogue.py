@@ -28,6 +28,10 @@ _LEAK_Q = N_("Fit the scaler on all the data instead of the training part only. 
              "to the RNN's test MAE?")
 _GRAD = (("half", N_("More than half")), ("some", N_("Between 3% and 50%")),
          ("tiny", N_("Less than 3%")))
+_CELL_Q = N_("Of the gradient at the last of 60 steps, the share reaching the first is, "
+             "compared with the Elman RNN's…")
+_CELL = (("larger", N_("Larger (more than 1.5×)")), ("same", N_("About the same")),
+         ("smaller", N_("Smaller (less than 1/1.5)")))
 
 LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in (
     Lesson("shapes", N_("Windows and shapes: what the RNN actually reads"),
@@ -186,7 +190,19 @@ LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in (
                  rv.grad_reach(60), charts=("grad_flow_60",),
                  question=Question(N_("What share reaches the first of 60 steps?"),
                                    choices=_GRAD),
-                 expected="tiny", claim="less than 3%"))),
+                 expected="tiny", claim="less than 3%"),
+            Step("gru", N_("The cure? A GRU"), (INSIDE, N_("Gradients through time")),
+                 N_("The same data and settings with a gated cell, the GRU: three blocks of "
+                    "recurrent weights (reset, update, candidate) where the Elman RNN has one."),
+                 rv.cell_vs_elman(60), changes={"cell": "gru"}, charts=("training",),
+                 question=Question(_CELL_Q, choices=_CELL), seeds_hold=8,
+                 expected="larger", claim="larger: more than 1.5× the Elman RNN's share"),
+            Step("lstm", N_("And an LSTM"), (INSIDE, N_("Gradients through time")),
+                 N_("The same again with the other gated cell, the LSTM, which carries a "
+                    "second state, the cell c."),
+                 rv.cell_vs_elman(60), changes={"cell": "lstm"}, charts=("training",),
+                 question=Question(_CELL_Q, choices=_CELL),
+                 expected="smaller", claim="smaller: under 1/1.5 of the Elman RNN's share"))),
 )}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import inside
+from rnn_core.experiment import Run, prepare
 from rnn_core.i18n import _
 from rnn_core.inside_checks import leakage_comparison
 from rnn_core.lessons.model import Observation, Reveal
@@ -20,6 +21,7 @@ CLEAR_WIN = 0.85  # MAE ÷ persistence MAE below this: the model clearly beats p
 WILD = 5.0  # MAE ÷ persistence MAE above this: the forecasts are far off
 SAME = 0.02  # a relative change within ±2% is "about the same"
 GRAD_SOME, GRAD_HALF = 0.03, 0.5  # share of the gradient reaching the first step
+CELL_GAIN = 1.5  # a gated cell's share "larger" / "smaller" than the Elman's: by this factor
 
 
 def _f(x: float, spec: str = ".3g") -> str:
@@ -278,5 +280,45 @@ def grad_reach(window: int):
         values = {"share": share, "norms": flow.norms.tolist(), "rho": flow.spectral_radius}
         metrics = ((_("Reaches the first step"), f"{share:.2%}"),
                    (_("Spectral radius of W_hh"), _f(flow.spectral_radius)))
+        return Reveal(answer, values, metrics, text)
+    return reveal
+
+
+def _share(model, obs: Observation, window: int) -> float:
+    """||dL/dh_0|| ÷ ||dL/dh_(T-1)|| of `model` on the first training windows of `window`."""
+    norms = model.hidden_grad_norms(*grad_windows(obs, window))
+    return float(norms[0] / norms[-1])
+
+
+def cell_vs_elman(window: int):
+    """A reveal: the share reaching the first of `window` steps in this run's (gated) cell
+    against an Elman RNN trained with the same data, settings and seed."""
+    def reveal(obs: Observation) -> Reveal:
+        cfg = obs.cfg
+
+        def elman():
+            twin = Run(prepare(obs.series, cfg.replace(cell="rnn"), obs.units))
+            twin.train(cfg.epochs)
+            return twin
+        twin = obs.memo("elman", elman)
+        gated, plain = _share(obs.run.rnn, obs, window), _share(twin.rnn, obs, window)
+        factor = gated / plain
+        answer = ("larger" if factor > CELL_GAIN else "smaller" if factor < 1 / CELL_GAIN
+                  else "same")
+        text = _("Back through {T} steps, {share_g:.2%} of the gradient reaches the first "
+                 "step in this {cell}, and {share_e:.2%} in the Elman RNN trained with the same "
+                 "data, settings and seed: {factor:.3g}×.").format(
+            T=window, share_g=gated, share_e=plain, factor=factor, cell=cfg.cell.upper())
+        if answer == "larger":
+            text += " " + _("Its update gate can pass the state on almost unchanged, "
+                            "h_t ≈ h_(t−1), so the gradient is not squashed at every step.")
+        elif answer == "smaller":
+            text += " " + _("Gates can keep a gradient alive, but only where training sets "
+                            "them so: in this run it fades faster than in the Elman RNN. Which "
+                            "cell remembers further depends on the data and the training — "
+                            "measure it, never assume it.")
+        values = {"share": gated, "elman_share": plain, "factor": factor}
+        metrics = ((_("Reaches the first step"), f"{gated:.2%}"),
+                   (_("Elman RNN, same seed"), f"{plain:.2%}"), (_("Ratio"), f"{factor:.3g}×"))
         return Reveal(answer, values, metrics, text)
     return reveal
