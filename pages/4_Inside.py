@@ -19,7 +19,6 @@ if run is st.session_state.get(state.RUN):
     results.mismatch_notice(run)
 if run.epochs_done:
     st.caption(f"Your model: {inside_cells.model_words(run)}, "
-               f"{counted(run.cfg.n_hidden, 'hidden unit')}, "
                f"window {run.cfg.window}, trained {counted(run.epochs_done, 'epoch')}. Views "
                "compare it with the same network at initialisation.")
 else:

@@ -36,10 +36,12 @@ def label(cell: str) -> str:
 
 
 def model_words(run: Run) -> str:
-    """The run's cell in words: "Elman RNN, tanh" (the activation is the Elman cell's), "GRU"."""
-    cell = cv.own_cell(run)
-    return _("{cell}, {activation}").format(cell=label(cell), activation=run.cfg.activation) \
-        if cv.applies(cv.ELMAN, run.rnn) else label(cell)
+    """The run's model in words: "8 hidden units, tanh" for the Elman cell (its activation),
+    "GRU, 8 hidden units" for a gated cell."""
+    units = counted(run.cfg.n_hidden, "hidden unit")
+    if cv.applies(cv.ELMAN, run.rnn):
+        return _("{units}, {activation}").format(units=units, activation=run.cfg.activation)
+    return _("{cell}, {units}").format(cell=label(cv.own_cell(run)), units=units)
 
 
 def elman_note(run: Run, what: str) -> None:
