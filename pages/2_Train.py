@@ -14,10 +14,11 @@ layout.page_setup("Train", ":material/model_training:")
 st.title(":material/model_training: Train")
 
 task = get_task(state.cfg().task)  # each task lists the settings it uses
-essentials = ["cell", *task.controls[-1:], "n_hidden", "lr", "epochs"]  # the window (or k2)
-left, right = st.columns([3, 2.4], vertical_alignment="bottom")
+essentials = [*task.controls[-1:], "n_hidden", "lr", "epochs"]  # the window (or k2) first
+cell_col, left, right = st.columns([1.1, 3, 2], vertical_alignment="bottom")
+controls.control("cell", cell_col)  # Elman RNN, GRU or LSTM: a column wide enough for its name
 with left:
-    controls.controls(essentials, columns=5)
+    controls.controls(essentials, columns=4)
 training.buttons(right)
 
 run = training.shown()  # the run, or the cell race when it was trained last

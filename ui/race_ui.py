@@ -38,8 +38,9 @@ def race_section(race: Race) -> None:
         st.info(note)
 
     prepared = race.prepared
-    st.plotly_chart(charts.predictions_chart(held_out(ev.predictions), prepared.bounds(),
-                                             prepared.units),
+    shown = held_out(ev.predictions)
+    parts = {p: b for p, b in prepared.bounds().items() if p in set(shown["part"])}
+    st.plotly_chart(charts.predictions_chart(shown, parts, prepared.units),
                     key="race_pred_chart", width="stretch")
     if len(ev.metrics):
         results.metrics_table(ev, key="race_metrics_table")

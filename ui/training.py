@@ -221,7 +221,7 @@ def report(run: Run | Race) -> list[tuple[str, str]]:
 
 def buttons(where=st) -> None:
     training = bool(st.session_state.get(TRAINING))
-    c1, c2, c3, c4, c5 = where.columns([1, 1, 1, 1, 1.6])
+    c1, c2, c3, c4 = where.columns(4)
     c1.button("Train", key="train_btn", type="primary", on_click=on_train, disabled=training,
               help="Train the RNN and the MLP from fresh weights for the chosen epochs.",
               width="stretch")
@@ -233,12 +233,12 @@ def buttons(where=st) -> None:
     c4.button("Reset", key="reset_btn", on_click=on_reset, disabled=training,
               help="Re-initialise the models from the seed, so two settings start from the "
                    "same weights.", width="stretch")
-    c5.button(_("Race the cells"), key="race_btn", on_click=on_race, disabled=training,
-              icon=":material/sprint:",
-              help=_("Train the Elman RNN, the GRU and the LSTM live, one after the other each "
-                     "epoch, on the same windows with the same seed and settings (and the MLP "
-                     "beside them); then Compare overlays their forecasts in one table."),
-              width="stretch")
+    where.button(_("Race the cells"), key="race_btn", on_click=on_race, disabled=training,
+                 icon=":material/sprint:",
+                 help=_("Train the Elman RNN, the GRU and the LSTM live, one after the other each "
+                        "epoch, on the same windows with the same seed and settings (and the "
+                        "MLP beside them); then Compare overlays their forecasts in one table."),
+                 width="stretch")
 
 
 class Slots:
