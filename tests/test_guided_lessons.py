@@ -396,3 +396,16 @@ def test_a_lesson_step_runs_in_chinese_with_its_numbers():
     hand = _test_mae(at.session_state["run"])
     assert reveal.values["ratio"] == pytest.approx(hand["ratio"], rel=1e-9)
     assert f"{hand['ratio']:.3g}" in reveal.text
+
+
+def test_a_view_step_changed_elsewhere_is_set_up_again_before_it_reveals():
+    step = LESSONS["shapes"].steps[0]
+    at = predict_and_run(open_step("shapes", 0), "shapes", 0, step)
+    at.switch_page("pages/2_Train.py").run()
+    at.number_input(key="w_window").set_value(30).run()
+    at.switch_page(PAGE).run()
+    assert "memo_lesson_reveal" not in at.session_state or \
+        shown_reveal(at)[0].text not in texts(at)  # no reveal of other settings
+    at.button(key="lesson_run").click().run()
+    assert at.session_state["cfg"] == step.config()
+    assert shown_reveal(at)[0].answer == step.expected

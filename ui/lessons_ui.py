@@ -139,8 +139,11 @@ def _on_run(lesson: str, index: int) -> None:
         return
     run = _matching_run(step)  # the step before trained this very experiment: reuse it
     if run is None:
-        training.on_train()
+        before = state.current_run()
+        training.on_train()  # a refusal (no data, over the cap) flashes why, installs nothing
         run = state.current_run()
+        if run is before:
+            run = None
     mark["run"] = run.uid if run is not None else None
 
 
@@ -149,6 +152,8 @@ def _ready_run(lesson: str, index: int):
     """The run this step trained, once its training has finished (else None)."""
     run, mark = state.current_run(), _progress(lesson, index)
     if run is None or mark.get("run") != run.uid or st.session_state.get(training.TRAINING):
+        return None
+    if run.cfg != LESSONS[lesson].steps[index].config():
         return None
     if run.epochs_done < run.cfg.epochs and not run.diverged:
         return None
@@ -171,6 +176,8 @@ def observation(lesson: str, index: int) -> tuple[object, Observation] | None:
         series = data.current_series()
         if not _progress(lesson, index).get("revealed") or series is None:
             return None
+        if state.cfg() != step.config() or data.is_stale():  # changed elsewhere since:
+            return None  # Reveal sets the step up again
         key = (lesson, index, state.cfg(), current_language(), data.loaded_source())
         make = lambda: Observation(series.values, state.cfg(), units=series.units)  # noqa: E731
 
