@@ -25,7 +25,7 @@ from rnn_core.words import counted
 from ui import engine, state
 from ui.charts import cells as cell_charts
 from ui.inside_views import matrix
-from ui.state import INSIDE_CELLS
+from ui.state import INSIDE_CELL_MEMORY, INSIDE_CELLS
 
 GRAD_BATCH = 16  # training windows the gradient picture is measured on (as the Gradients tab)
 MEMORY_WINDOWS = 256  # at most this many windows are averaged into the memory curve
@@ -101,8 +101,8 @@ def _train_others(run: Run) -> dict:
     return made
 
 
-def cell_models(run: Run) -> tuple[dict, dict, bool]:
-    """(cell -> model, cell -> note, trained together?) for the views. Trained runs need the
+def cell_runs(run: Run) -> tuple[dict, dict, bool]:
+    """(cell -> Run, cell -> note, trained together?) for the views. Trained runs need the
     button; until it is pressed only the run's own cell is there (trained together: False)."""
     key = state.run_key(run)
     made = state.recall(INSIDE_CELLS, key)
@@ -124,9 +124,8 @@ def cell_models(run: Run) -> tuple[dict, dict, bool]:
             made = _train_others(run)
             state.remember(INSIDE_CELLS, key, made)
     if made is None:
-        return {cv.own_cell(run): run.rnn}, {}, False
-    models = {c: made["runs"][c].rnn for c in CELLS if c in made["runs"]}
-    return models, made["notes"], True
+        return {cv.own_cell(run): run}, {}, False
+    return {c: made["runs"][c] for c in CELLS if c in made["runs"]}, made["notes"], True
 
 
 def made_by_race(run: Run) -> bool:
@@ -142,7 +141,9 @@ def cells_tab(run: Run) -> None:
                    "seed, all at initialisation: your {cell} and the other cells. What differs "
                    "between the curves below is the cell.")).format(
         cell=label(cv.own_cell(run))))
-    models, notes, together = cell_models(run)
+    runs, notes, together = cell_runs(run)
+    models = {c: r.rnn for c, r in runs.items()}
+    key = tuple((c, r.uid, r.epochs_done) for c, r in runs.items())  # names these models
     for note in notes.values():
         st.warning(note)
     if not together:
@@ -157,7 +158,7 @@ def cells_tab(run: Run) -> None:
         st.caption(_("No trained model yet: every cell is shown at initialisation."))
     grads_view(run, models)
     gates_view(run, models)
-    memory_view(run, models)
+    memory_view(run, models, key)
     elman = {c: m for c, m in models.items() if cv.applies(cv.ELMAN, m)}
     if elman:
         st.subheader(_("The Elman cell's W_hh in the complex plane"))
@@ -223,7 +224,7 @@ def gates_view(run: Run, models: dict) -> None:
                  "input drawn on top is the window's first input feature (scaled)."))
 
 
-def memory_view(run: Run, models: dict) -> None:
+def memory_view(run: Run, models: dict, key: tuple) -> None:
     st.subheader(_("Memory of each input"))
     from ui.inside_tabs import PARTS, parts_with_windows  # the tabs module imports this one
 
@@ -232,7 +233,8 @@ def memory_view(run: Run, models: dict) -> None:
     X = w.X[-MEMORY_WINDOWS:]
     windows = (_("the last {n}") if len(X) < len(w.X) else _("the {n}")).format(
         n=counted(len(X), "window"))
-    curves = {c: cv.connectivity(m, X) for c, m in models.items()}
+    curves = state.memo(INSIDE_CELL_MEMORY, (key, part, len(X)),  # one backward per window
+                        lambda: {c: cv.connectivity(m, X) for c, m in models.items()})
     st.plotly_chart(cell_charts.memory_chart(curves), key="inside_cells_memory", width="stretch")
     first = "; ".join(_("{cell} {v:.3g}").format(cell=label(c), v=float(v[-1]))
                       for c, v in curves.items())

@@ -229,6 +229,7 @@ LEAKAGE = "inside_leakage"  # Inside: the Leakage of the last comparison
 INSIDE_DEFAULT = "inside_default_run"  # Inside: a Run at initialisation on the current data
 INSIDE_STEP = "inside_step_t"  # Inside: the step shown by the worked example
 INSIDE_CELLS = "inside_cells"  # Inside: memo name of one run per cell, for the cell views
+INSIDE_CELL_MEMORY = "inside_cell_memory"  # Inside: memo name of the memory curves per cell
 # sweeps (ui/sweep_ui.py)
 SWEEP_ROWS = "sweep_rows"  # list of (cfg, result) of the last sweep, filled as runs finish
 SWEEP_TOTAL = "sweep_total"  # how many runs the last sweep has
