@@ -165,6 +165,9 @@ def step_tab(run: Run) -> None:
         if run.cfg.n_hidden > views.SHOW:
             st.caption(_("Each vector has {n} entries; the first {show} are shown.").format(
                 n=run.cfg.n_hidden, show=views.SHOW))
+        if run.cfg.n_layers > 1:
+            st.caption(_("This is the top layer; its input x_t is the hidden state of the "
+                         "layer below."))
         return
     stages = inside.model_step(run.rnn, w.X[i], t_step)
     small = run.cfg.n_hidden <= SMALL
