@@ -31,12 +31,6 @@ def applies(cells: tuple, model) -> bool:
     return cell_of(model) in cells
 
 
-def cells_label(cells: tuple) -> str:
-    """("rnn",) -> "Elman RNN"; ("gru", "lstm") -> "GRU and LSTM"."""
-    names = [CELL_LABELS[c] for c in cells]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 # ----- the cells' equations: one line per gate or state, in the order they are computed --------
 # name -> (LaTeX of its equation, what it is); the value shown after "=" is the model's own.
 EQUATIONS = {

@@ -35,6 +35,14 @@ def label(cell: str) -> str:
     return _(CELL_LABELS[cell])
 
 
+def labels(cells) -> str:
+    """["rnn"] -> "Elman RNN"; ["gru", "lstm"] -> "GRU and LSTM" (in the page's language)."""
+    names = [label(c) for c in cells]
+    if len(names) == 1:
+        return names[0]
+    return _("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
+
+
 def model_words(run: Run) -> str:
     """The run's model in words: "8 hidden units, tanh" for the Elman cell (its activation),
     "GRU, 8 hidden units" for a gated cell."""
@@ -191,7 +199,7 @@ def grads_view(run: Run, models: dict) -> None:
     if with_c:
         st.caption(_("For the {cells} the curve is ∂L/∂h_t, the gradient at the hidden state h. "
                      "The gradient along the cell state, ∂L/∂c_t, is not drawn: the model does "
-                     "not expose it.").format(cells=cv.cells_label(tuple(with_c))))
+                     "not expose it.").format(cells=labels(with_c)))
 
 
 def gates_view(run: Run, models: dict) -> None:
@@ -201,7 +209,7 @@ def gates_view(run: Run, models: dict) -> None:
     gated = {c: m for c, m in models.items() if cv.applies(cv.GATED, m)}
     if not gated:
         st.caption(_("The gates belong to the {cells}: press the button above to train "
-                     "them beside your {cell}.").format(cells=cv.cells_label(cv.GATED),
+                     "them beside your {cell}.").format(cells=labels(cv.GATED),
                                                         cell=label(cv.own_cell(run))))
         return
     w, i = pick_window(run, "inside_cells")
