@@ -18,6 +18,7 @@ import threading
 from collections import deque
 from concurrent.futures import Executor
 
+from rnn_core.i18n import _
 from rnn_core.words import counted
 
 ADDRESS_ENV = "RNNLAB_DASK_ADDRESS"
@@ -57,8 +58,10 @@ class Engine:
 
     def describe(self) -> str:
         """One line for the page, e.g. 'dask at tcp://127.0.0.1:8786, 4 workers'."""
-        where = f" at {self.address}" if self.address else " on this machine"
-        return f"{self.name}{where}, {counted(self.n_workers, 'worker')}"
+        where = _(" at {address}").format(address=self.address) if self.address \
+            else _(" on this machine")
+        return _("{engine}{where}, {workers}").format(engine=self.name, where=where,
+                                                      workers=counted(self.n_workers, 'worker'))
 
     def close(self) -> None:
         """Release the workers (loky) or the connection to the scheduler (Dask)."""
@@ -101,19 +104,20 @@ def dask_engine(address: str, *, timeout: float = CONNECT_TIMEOUT) -> Engine:
 
     address = str(address).strip()
     if not address:
-        raise EngineError("The Dask scheduler address is empty: give one like tcp://host:8786")
+        raise EngineError(_("The Dask scheduler address is empty: give one like tcp://host:8786"))
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as err:
         raise EngineError(
-            f"Could not reach a Dask scheduler at {address} ({err}). Start one with "
-            f"`dask scheduler` and `dask worker {address}`, or unset {ADDRESS_ENV} to run "
-            "on this machine's cores.") from err
+            _("Could not reach a Dask scheduler at {address} ({err}). Start one with `dask "
+              "scheduler` and `dask worker {address}`, or unset {ADDRESS_ENV} to run on this "
+              "machine's cores.").format(address=address, err=err,
+                                         ADDRESS_ENV=ADDRESS_ENV)) from err
     # pure=False: every submission is its own task, so cancelling one visitor's sweep can
     # never cancel an identical run that another visitor submitted.
     executor = client.get_executor(pure=False)
     n = sum(client.nthreads().values())
-    note = "" if n else "The Dask scheduler has no workers yet: runs wait until one joins."
+    note = "" if n else _("The Dask scheduler has no workers yet: runs wait until one joins.")
     return Engine(executor, "dask", n_workers=n, address=address, client=client, note=note)
 
 
@@ -134,7 +138,7 @@ def get_engine(address: str | None = None, *, fallback: bool = False,
         if not fallback:
             raise
         engine = local_engine()
-        engine.note = f"{err} Running on this machine's cores instead."
+        engine.note = _("{err} Running on this machine's cores instead.").format(err=err)
         return engine
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_core.cells import CELLS
+from rnn_core.i18n import _
 from rnn_core.windows import make_windows
 from rnn_core.words import counted
 
@@ -45,15 +46,15 @@ def _rollout(model, contexts: np.ndarray, n_steps: int) -> np.ndarray:
     Step s predicts from the current windows (one predict call for the whole batch), writes
     the prediction, then slides every window by one: drop the oldest value, append the new one.
     """
-    B, _, D = contexts.shape
+    B, _T, D = contexts.shape
     buf = contexts.copy()
     out = np.empty((B, n_steps, D))
     for s in range(n_steps):
         y = model.predict(buf)  # (B, O)
         if y.shape[1] != D:
-            raise ValueError(f"A recursive forecast feeds outputs back as inputs, so the model "
-                             f"needs as many outputs as input features; it has {y.shape[1]} "
-                             f"outputs for {D} features")
+            raise ValueError(_("A recursive forecast feeds outputs back as inputs, so the model "
+                               "needs as many outputs as input features; it has {value} outputs "
+                               "for {D} features").format(value=y.shape[1], D=D))
         out[:, s] = y
         buf = np.concatenate([buf[:, 1:], y[:, None, :]], axis=1)  # slide the window
     return out
@@ -171,8 +172,10 @@ def teacher_forcing_vs_free_running(model, values, origin: int, n_steps: int,
     window = _count(window, "The window", 1)
     origin, n_steps = _count(origin, "The origin", window), _count(n_steps, "n_steps", 1)
     if origin + n_steps > len(arr):
-        raise ValueError(f"A {n_steps}-step comparison from position {origin} needs "
-                         f"{counted(origin + n_steps, 'point')}; the series has {len(arr)}")
+        raise ValueError(_("A {n_steps}-step comparison from position {origin} needs {points}; "
+                           "the series has {count}").format(
+                             n_steps=n_steps, origin=origin,
+                             points=counted(origin + n_steps, 'point'), count=len(arr)))
     w = make_windows(arr, window, start=origin, stop=origin + n_steps)
     teacher = model.predict(w.X)  # (S, D): every window holds true values only
     free = recursive_forecast(model, arr[origin - window:origin], n_steps)  # (S, D)

@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rnn_core.cells import CELL_LABELS, CELLS
+from rnn_core.i18n import _
 from rnn_core.mlp import MLP
 from rnn_core.rnn import RNN
 from rnn_core.scaling import scaler_from_dict
@@ -67,13 +68,14 @@ def save_model(file, model, *, scaler=None, config=None) -> None:
     try:
         text = json.dumps(meta, allow_nan=False)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"The config to save must hold plain finite values (numbers, text, "
-                         f"lists, dicts): {err}") from None
+        raise ValueError(_("The config to save must hold plain finite values (numbers, text, "
+                           "lists, dicts): {err}").format(err=err)) from None
     arrays = {"meta": np.array(text)}  # 0-d unicode array: stored as text, never pickled
     for name, p in model.params.items():
         if not np.all(np.isfinite(p)):
-            raise ValueError(f"Parameter {name} holds NaN or infinite values; a diverged model "
-                             "cannot be saved. Retrain it with a lower learning rate.")
+            raise ValueError(_("Parameter {name} holds NaN or infinite values; a diverged model "
+                               "cannot be saved. Retrain it with a lower learning rate.").format(
+                                 name=name))
         arrays[f"param/{name}"] = np.asarray(p, dtype=np.float64)
     if isinstance(file, (str, os.PathLike)):
         with open(file, "wb") as fh:  # np.savez would append ".npz" to a bare path
@@ -83,7 +85,7 @@ def save_model(file, model, *, scaler=None, config=None) -> None:
 
 
 def _not_a_model(why: str) -> ModelFileError:
-    return ModelFileError(f"This file is not an RNN Lab model ({why}).")
+    return ModelFileError(_("This file is not an RNN Lab model ({why}).").format(why=why))
 
 
 class _Header(NamedTuple):
@@ -109,9 +111,10 @@ def _headers(archive) -> dict[str, _Header]:
     infos = [info for info in archive.zip.infolist() if info.filename.endswith(".npy")]
     total = sum(info.file_size for info in infos)
     if total > MAX_MODEL_BYTES:
-        raise ModelFileError(f"This model file would unpack to {_mb(total)}; RNN Lab models are "
-                             f"at most {_mb(MAX_MODEL_BYTES)}. The file is damaged or not an RNN "
-                             "Lab model.")
+        raise ModelFileError(_("This model file would unpack to {total}; RNN Lab models are at "
+                               "most {MAX_MODEL_BYTES}. The file is damaged or not an RNN Lab "
+                               "model.").format(
+                                 total=_mb(total), MAX_MODEL_BYTES=_mb(MAX_MODEL_BYTES)))
     headers = {}
     for info in infos:
         name = info.filename[: -len(".npy")]
@@ -119,25 +122,28 @@ def _headers(archive) -> dict[str, _Header]:
             with archive.zip.open(info) as fh:
                 version = np.lib.format.read_magic(fh)
                 if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    shape, _order, dtype = np.lib.format.read_array_header_1_0(fh)
                 elif version == (2, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                    shape, _order, dtype = np.lib.format.read_array_header_2_0(fh)
                 else:
                     raise ValueError(f"NumPy format version {version}")
                 offset = fh.tell()
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError):
-            raise ModelFileError(f"This RNN Lab model file is damaged: its entry {name!r} is "
-                                 "not a readable NumPy array.") from None
+            raise ModelFileError(_("This RNN Lab model file is damaged: its entry {name!r} is "
+                                   "not a readable NumPy array.").format(name=name)) from None
         if dtype.hasobject:
-            raise ModelFileError(f"This RNN Lab model file is damaged: its entry {name!r} holds "
-                                 "Python objects instead of numbers, and those are never loaded "
-                                 "(opening them could run code).")
+            raise ModelFileError(_("This RNN Lab model file is damaged: its entry {name!r} "
+                                   "holds Python objects instead of numbers, and those are "
+                                   "never loaded (opening them could run code).").format(
+                                     name=name))
         header = _Header(tuple(int(n) for n in shape), dtype)
         needed = header.size * dtype.itemsize
         if offset + needed != info.file_size:
-            raise ModelFileError(f"This RNN Lab model file is damaged: its entry {name!r} "
-                                 f"declares an array of shape {header.shape} ({_mb(needed)}) but "
-                                 f"holds {_mb(max(0, info.file_size - offset))}.")
+            raise ModelFileError(_("This RNN Lab model file is damaged: its entry {name!r} "
+                                   "declares an array of shape {shape} ({needed}) but holds "
+                                   "{value}.").format(
+                                     name=name, shape=header.shape, needed=_mb(needed),
+                                     value=_mb(max(0, info.file_size - offset))))
         headers[name] = header
     return headers
 
@@ -145,17 +151,18 @@ def _headers(archive) -> dict[str, _Header]:
 def _read_meta(archive, headers: dict[str, _Header]) -> dict:
     meta = headers.get("meta")
     if meta is None or meta.size * meta.dtype.itemsize > MAX_META_BYTES:
-        raise _not_a_model("its 'meta' entry is not a short text document")
+        raise _not_a_model(_("its 'meta' entry is not a short text document"))
     raw = archive["meta"]
     if raw.dtype.kind == "U" and raw.ndim == 0:
         text = str(raw[()])
     elif raw.dtype == np.uint8 and raw.ndim == 1:
         text = raw.tobytes().decode("utf-8")
     else:
-        raise _not_a_model("its 'meta' entry is not a text document")
+        raise _not_a_model(_("its 'meta' entry is not a text document"))
     meta = json.loads(text)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise _not_a_model(f"its 'meta' entry lacks the format tag {FORMAT!r}")
+        raise _not_a_model(_("its 'meta' entry lacks the format tag {FORMAT!r}").format(
+                               FORMAT=FORMAT))
     return meta
 
 
@@ -171,24 +178,29 @@ def _check_size(kind: str, kwargs: dict, n_stored: int) -> None:
             first = hidden if isinstance(hidden, int) else hidden[0]
             need = int(first) * int(kwargs["n_in"])
     except (KeyError, TypeError, ValueError, IndexError):
-        raise ModelFileError(f"This model file's {kind} architecture lacks its sizes.") from None
+        raise ModelFileError(_("This model file's {kind} architecture lacks its sizes.").format(
+                                 kind=kind)) from None
     if need > n_stored:
-        raise ModelFileError(f"This model file's architecture needs more weights than the file "
-                             f"holds ({need} > {n_stored}); the file is damaged.")
+        raise ModelFileError(_("This model file's architecture needs more weights than the file "
+                               "holds ({need} > {n_stored}); the file is damaged.").format(
+                                 need=need, n_stored=n_stored))
 
 
 def _build(meta: dict, archive, headers: dict[str, _Header]) -> RNN | MLP:
     version = meta.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise ModelFileError(f"This model file has format version {version!r}; this RNN Lab "
-                             f"reads version {VERSION} or older. Update RNN Lab to open it.")
+        raise ModelFileError(_("This model file has format version {version!r}; this RNN "
+                               "Lab reads version {VERSION} or older. Update RNN Lab to "
+                               "open it.").format(version=version, VERSION=VERSION))
     spec = meta.get("model")
     kind = spec.get("kind") if isinstance(spec, dict) else None
     if not isinstance(kind, str) or kind not in MODEL_KINDS:
         known = ", ".join(f"{k!r} ({label})" for k, label in KIND_LABELS.items())
-        said = f"its model kind is {kind!r}" if isinstance(kind, str) else "it names none"
-        raise ModelFileError(f"This model file names no network RNN Lab knows: {said}, and RNN "
-                             f"Lab reads {known}. It may come from a newer RNN Lab.")
+        said = _("its model kind is {kind!r}").format(kind=kind) if isinstance(kind, str) \
+            else _("it names none")
+        raise ModelFileError(_("This model file names no network RNN Lab knows: {said}, and RNN "
+                               "Lab reads {known}. It may come from a newer RNN Lab.").format(
+                                 said=said, known=known))
     kwargs = {k: v for k, v in spec.items() if k != "kind"}
     stored = {f[len("param/"):] for f in archive.files if f.startswith("param/")
               and f in headers}  # an entry that is not a .npy array is no parameter
@@ -198,22 +210,26 @@ def _build(meta: dict, archive, headers: dict[str, _Header]) -> RNN | MLP:
         model = MODEL_KINDS[spec["kind"]](**kwargs)
     except (TypeError, ValueError) as err:
         raise ModelFileError(
-            f"This model file describes an impossible architecture: {err}") from None
+            _("This model file describes an impossible architecture: {err}").format(
+                err=err)) from None
     expected = set(model.params)
     if stored != expected:
         missing, extra = sorted(expected - stored), sorted(stored - expected)
-        raise ModelFileError(f"This model file's parameters do not match its architecture "
-                             f"(missing: {missing or 'none'}; unexpected: {extra or 'none'}).")
+        raise ModelFileError(_("This model file's parameters do not match its architecture "
+                               "(missing: {value}; unexpected: {value2}).").format(
+                                 value=missing or 'none', value2=extra or 'none'))
     for name, p in model.params.items():
         declared = headers[f"param/{name}"]
         if declared.shape != p.shape or declared.dtype.kind != "f":
-            raise ModelFileError(f"Parameter {name} in this model file has shape "
-                                 f"{declared.shape} ({declared.dtype}); the architecture needs "
-                                 f"{p.shape} floats.")
+            raise ModelFileError(_("Parameter {name} in this model file has shape {shape} "
+                                   "({dtype}); the architecture needs {shape2} floats.").format(
+                                     name=name, shape=declared.shape, dtype=declared.dtype,
+                                     shape2=p.shape))
         arr = archive[f"param/{name}"]
         if not np.all(np.isfinite(arr)):
-            raise ModelFileError(f"Parameter {name} in this model file holds NaN or infinite "
-                                 "values; the file is damaged or the model had diverged.")
+            raise ModelFileError(_("Parameter {name} in this model file holds NaN or "
+                                   "infinite values; the file is damaged or the model had "
+                                   "diverged.").format(name=name))
         p[...] = arr  # fill the live array: optimizers and views keep working
     return model
 
@@ -229,18 +245,18 @@ def load_model(file) -> LoadedModel:
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except EOFError:
-        raise _not_a_model("the file is empty") from None
+        raise _not_a_model(_("the file is empty")) from None
     except zipfile.BadZipFile:
-        raise _not_a_model("it is not a complete .npz archive: cut short, damaged, or another "
-                           "kind of file") from None
+        raise _not_a_model(_("it is not a complete .npz archive: cut short, damaged, or another "
+                             "kind of file")) from None
     except (OSError, ValueError, pickle.UnpicklingError):
-        raise _not_a_model("it is not a NumPy .npz archive; it may be a text or CSV "
-                           "file") from None
+        raise _not_a_model(
+            _("it is not a NumPy .npz archive; it may be a text or CSV file")) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise _not_a_model("it holds a single NumPy array, not a model archive")
+        raise _not_a_model(_("it holds a single NumPy array, not a model archive"))
     with archive:
         if "meta" not in archive.files:
-            raise _not_a_model("it is a zip/.npz archive without RNN Lab's 'meta' entry")
+            raise _not_a_model(_("it is a zip/.npz archive without RNN Lab's 'meta' entry"))
         try:
             headers = _headers(archive)
             meta = _read_meta(archive, headers)
@@ -249,9 +265,9 @@ def load_model(file) -> LoadedModel:
         except ModelFileError:
             raise
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise _not_a_model("its 'meta' entry is not valid JSON text") from None
+            raise _not_a_model(_("its 'meta' entry is not valid JSON text")) from None
         except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
-            raise ModelFileError(f"This RNN Lab model file is damaged and cannot be read "
-                                 f"({err}).") from None
+            raise ModelFileError(_("This RNN Lab model file is damaged and cannot be read "
+                                   "({err}).").format(err=err)) from None
     config = meta.get("config")
     return LoadedModel(model, scaler, config if isinstance(config, dict) else None)

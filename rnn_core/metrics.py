@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnn_core.i18n import N_
+
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "rel_mae")
-# How each metric is named on screen.
+# How each metric is named on screen (English msgids: show them with i18n._).
 LABELS = {"mse": "MSE", "rmse": "RMSE", "mae": "MAE", "mape": "MAPE (%)", "mase": "MASE",
-          "rel_mae": "MAE ÷ persistence MAE"}
+          "rel_mae": N_("MAE ÷ persistence MAE")}
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnn_core.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class OutOfRange:
@@ -76,8 +78,8 @@ def out_of_range(prepared) -> list[OutOfRange]:
     return [r for r in found if r is not None]
 
 
-PART_NAMES = {"val": "validation values", "test": "test values",
-              "future": "values of the true curve past the data"}
+PART_NAMES = {"val": N_("validation values"), "test": N_("test values"),
+              "future": N_("values of the true curve past the data")}  # shown with _()
 
 
 def describe(report: OutOfRange, units: str = "") -> str:
@@ -85,19 +87,24 @@ def describe(report: OutOfRange, units: str = "") -> str:
     u = f" {units}" if units else ""
     sides = []
     if report.n_below:
-        sides.append(f"{report.n_below} below its minimum (by up to {report.below:.3g}{u})")
+        sides.append(_("{n} below its minimum (by up to {by:.3g}{units})").format(
+            n=report.n_below, by=report.below, units=u))
     if report.n_above:
-        sides.append(f"{report.n_above} above its maximum (by up to {report.above:.3g}{u})")
-    return (f"{report.n_outside} of {report.n} {PART_NAMES[report.part]} lie outside the "
-            f"training range {report.train_lo:.3g} … {report.train_hi:.3g}{u}: "
-            f"{' and '.join(sides)} — {100 * report.reach:.0f}% of the range's width beyond it.")
+        sides.append(_("{n} above its maximum (by up to {by:.3g}{units})").format(
+            n=report.n_above, by=report.above, units=u))
+    return _("{n} of {total} {part} lie outside the training range {lo:.3g} … {hi:.3g}{units}: "
+             "{sides} — {reach:.0f}{pct} of the range's width beyond it.").format(
+        n=report.n_outside, total=report.n, part=_(PART_NAMES[report.part]), lo=report.train_lo,
+        hi=report.train_hi, units=u, sides=_(" and ").join(sides), reach=100 * report.reach,
+        pct="%")
 
 
 def effect(activation: str) -> str:
     """What values outside the training range do to each model, for the RNN's activation."""
-    rnn = ("the RNN's tanh units saturate, so its predictions tend to flatten near the edge of "
-           "what it saw" if activation == "tanh" else
-           "the RNN's ReLU units go on in straight lines, so its predictions can overshoot")
-    return (f"The models never trained on such values: {rnn}; the MLP's ReLU units go on in "
-            "straight lines and can overshoot; persistence only repeats the last value, so it "
-            "is not affected. Expect both networks to lose ground to persistence there.")
+    rnn = (_("the RNN's tanh units saturate, so its predictions tend to flatten near the edge "
+             "of what it saw") if activation == "tanh" else
+           _("the RNN's ReLU units go on in straight lines, so its predictions can overshoot"))
+    return _("The models never trained on such values: {rnn}; the MLP's ReLU units go on in "
+             "straight lines and can overshoot; persistence only repeats the last value, so it "
+             "is not affected. Expect both networks to lose ground to persistence there.").format(
+        rnn=rnn)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from rnn_core.config import LabConfig, from_mapping
 from rnn_core.experiment import Run, prepare
+from rnn_core.i18n import _
 from rnn_core.io import LoadedModel, ModelFileError
 from rnn_core.train import History
 
@@ -30,12 +31,13 @@ def settings_of(loaded: LoadedModel) -> LabConfig:
     """The RNN Lab settings saved in a model file; ModelFileError if there are none."""
     lab = (loaded.config or {}).get("lab")
     if not isinstance(lab, dict):
-        raise ModelFileError("This model file has no RNN Lab settings, so the app cannot tell "
-                             "which data and window it was trained with. Use a file "
-                             "downloaded from the Compare page.")
+        raise ModelFileError(_("This model file has no RNN Lab settings, so the app cannot tell "
+                               "which data and window it was trained with. Use a file downloaded "
+                               "from the Compare page."))
     cfg, notes = from_mapping(lab)
     if notes:
-        raise ModelFileError(f"This model file's settings are not valid here: {notes[0]}")
+        raise ModelFileError(_("This model file's settings are not valid here: {value}").format(
+                                 value=notes[0]))
     return cfg
 
 
@@ -52,18 +54,18 @@ def restore_run(loaded: LoadedModel, series: pd.Series, units: str = "") -> Run:
     cfg = settings_of(loaded)
     run = Run(prepare(series, cfg, units))
     if loaded.model.config != run.rnn.config:
-        raise ModelFileError("The network in this file does not match the settings saved with "
-                             "it; the file was changed after it was downloaded.")
+        raise ModelFileError(_("The network in this file does not match the settings saved with "
+                               "it; the file was changed after it was downloaded."))
     saved = loaded.scaler.to_dict() if loaded.scaler is not None else None
     if not _same_scaling(saved, run.prepared.scaler.to_dict()):
-        raise ValueError("This model was trained on other data than the series loaded now "
-                         "(its scaling differs). Load the same data first, then the model.")
+        raise ValueError(_("This model was trained on other data than the series loaded now (its "
+                           "scaling differs). Load the same data first, then the model."))
     run.rnn = loaded.model
     curves = (loaded.config or {}).get("history") or {}
     run.rnn_history = History(
         **{k: [np.nan if v is None else v for v in curves.get(k, [])]
            for k in ("train_loss", "val_loss", "grad_norm", "seconds")},
         stopped=bool(curves.get("stopped", False)))
-    for _ in range(len(run.rnn_history)):
+    for _epoch in range(len(run.rnn_history)):
         run._mlp_epoch()  # the baseline, retrained exactly as in the original run
     return run

@@ -16,6 +16,7 @@ import math
 import operator
 from dataclasses import dataclass
 
+from rnn_core.i18n import _
 from rnn_core.words import counted
 
 PARTS = ("train", "val", "test")
@@ -96,33 +97,41 @@ def split_points(n: int, *, val_frac: float = 0.1, test_frac: float = 0.2, min_p
     n, min_part, window = (_whole(v, name) for v, name in
                            ((n, "The number of points"), (min_part, "min_part"),
                             (window, "window")))
-    for name, frac in (("validation share", val_frac), ("test share", test_frac)):
+    for name, frac in ((_("validation share"), val_frac), (_("test share"), test_frac)):
         if not (isinstance(frac, (int, float)) and math.isfinite(frac) and 0 <= frac < 1):
-            raise ValueError(f"The {name} must be a number in [0, 1), got {frac!r}")
+            raise ValueError(_("The {name} must be a number in [0, 1), got {frac!r}").format(
+                                 name=name, frac=frac))
     if val_frac + test_frac >= 1:
-        raise ValueError(f"Validation and test shares ({val_frac} + {test_frac}) leave nothing "
-                         "for training: keep their sum below 1")
+        raise ValueError(_("Validation and test shares ({val_frac} + {test_frac}) leave nothing "
+                           "for training: keep their sum below 1").format(
+                             val_frac=val_frac, test_frac=test_frac))
     if min_part < 1 or window < 0:
         raise ValueError("min_part must be at least 1 and window at least 0")
     n_val, n_test = _share(n, val_frac), _share(n, test_frac)
     train_end = n - n_val - n_test
     val_end = n - n_test
-    fix = "use a smaller window or more data" if window else "use more data"
+    fix = _("use a smaller window or more data") if window else _("use more data")
 
     if val_frac > 0 and n_val < min_part:
-        raise ValueError(f"Only {counted(n, 'point')}: a validation share of {val_frac:g} gives "
-                         f"{counted(n_val, 'validation point')} (at least {min_part} needed); "
-                         f"raise the share, set it to 0, or {fix}")
+        raise ValueError(_("Only {points}: a validation share of {val_frac:g} gives {points2} "
+                           "(at least {min_part} needed); raise the share, set it to 0, or "
+                           "{fix}").format(
+                             points=counted(n, 'point'), val_frac=val_frac,
+                             points2=counted(n_val, 'validation point'), min_part=min_part,
+                             fix=fix))
     if test_frac > 0 and n_test < min_part:
-        raise ValueError(f"Only {counted(n, 'point')}: a test share of {test_frac:g} gives "
-                         f"{counted(n_test, 'test point')} (at least {min_part} needed); raise "
-                         f"the share or {fix}")
+        raise ValueError(_("Only {points}: a test share of {test_frac:g} gives {points2} (at "
+                           "least {min_part} needed); raise the share or {fix}").format(
+                             points=counted(n, 'point'), test_frac=test_frac,
+                             points2=counted(n_test, 'test point'), min_part=min_part, fix=fix))
     # Training targets are positions window .. train_end-1, so there are train_end - window.
     n_train_windows = train_end - window
     if n_train_windows < min_part:
-        with_window = f"with window {window} " if window else ""
+        with_window = _("with window {window} ").format(window=window) if window else ""
         raise ValueError(
-            f"Only {counted(n, 'point')}: {with_window}the training part "
-            f"({counted(max(train_end, 0), 'point')}) has "
-            f"{counted(max(n_train_windows, 0), 'window')} (at least {min_part} needed); {fix}")
+            _("Only {points}: {with_window}the training part ({points2}) has {windows} (at least "
+              "{min_part} needed); {fix}").format(
+                points=counted(n, 'point'), with_window=with_window,
+                points2=counted(max(train_end, 0), 'point'),
+                windows=counted(max(n_train_windows, 0), 'window'), min_part=min_part, fix=fix))
     return Split(train_end, val_end, n)

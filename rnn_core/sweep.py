@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from rnn_core.config import LabConfig, validated
 from rnn_core.executors import Engine, Feeder
+from rnn_core.i18n import _
 from rnn_core.runner import run_config
 from rnn_core.tasks import get_task
 from rnn_core.words import counted
@@ -40,14 +41,15 @@ def _values(name: str, values, kind: type) -> list:
         values = [values]
     values = list(values) if values is not None else []
     if not values:
-        raise ValueError(f"Choose at least one value for {name}.")
+        raise ValueError(_("Choose at least one value for {name}.").format(name=name))
     try:
         cast = [kind(v) for v in values]
         if kind is int and any(c != float(v) for c, v in zip(cast, values)):
             raise ValueError  # int(2.5) would silently give 2
     except (TypeError, ValueError):
-        what = {int: "whole numbers", float: "numbers", str: "names"}[kind]
-        raise ValueError(f"The {name} must be {what}, got {values!r}") from None
+        what = {int: _("whole numbers"), float: _("numbers"), str: _("names")}[kind]
+        raise ValueError(_("The {name} must be {what}, got {values!r}").format(
+                             name=name, what=what, values=values)) from None
     return list(dict.fromkeys(cast))  # drop repeats, keep order
 
 
@@ -63,17 +65,18 @@ def expand_grid(base_cfg: LabConfig, *, windows, hidden, lrs, activations=None, 
     or more than MAX_RUNS runs.
     """
     given = {  # field -> (plain name, values, type); seeds first so they vary slowest
-        "seed": ("seeds", seeds, int), "window": ("windows", windows, int),
-        "n_hidden": ("hidden sizes", hidden, int), "lr": ("learning rates", lrs, float),
-        "activation": ("activations", activations or base_cfg.activation, str),
-        "optimizer": ("optimizers", optimizers or base_cfg.optimizer, str),
+        "seed": (_("seeds"), seeds, int), "window": (_("windows"), windows, int),
+        "n_hidden": (_("hidden sizes"), hidden, int), "lr": (_("learning rates"), lrs, float),
+        "activation": (_("activations"), activations or base_cfg.activation, str),
+        "optimizer": (_("optimizers"), optimizers or base_cfg.optimizer, str),
     }
     axes = {field: _values(*spec) for field, spec in given.items()}
     n_runs = int(np.prod([len(v) for v in axes.values()]))
     if n_runs > MAX_RUNS:
         sizes = " × ".join(f"{len(axes[f])} {given[f][0]}" for f in axes)
-        raise ValueError(f"This grid has {n_runs} runs ({sizes}); one sweep may have at most "
-                         f"{MAX_RUNS}. Remove some values or seeds.")
+        raise ValueError(_("This grid has {n_runs} runs ({sizes}); one sweep may have at most "
+                           "{MAX_RUNS}. Remove some values or seeds.").format(
+                             n_runs=n_runs, sizes=sizes, MAX_RUNS=MAX_RUNS))
     if n_points is None and base_cfg.source == "synthetic":
         n_points = base_cfg.n_points
     if n_points is not None:
@@ -82,7 +85,8 @@ def expand_grid(base_cfg: LabConfig, *, windows, hidden, lrs, activations=None, 
             try:
                 task.check_window(n_points, base_cfg, w)
             except ValueError as err:
-                raise ValueError(f"Window {w} does not fit the data: {err}") from None
+                raise ValueError(_("Window {w} does not fit the data: {err}").format(
+                    w=w, err=err)) from None
     names = list(axes)
     return [validated(base_cfg.replace(**dict(zip(names, combo))))
             for combo in itertools.product(*axes.values())]
@@ -113,7 +117,7 @@ def _as_finished(feeder: Feeder, on_result, should_stop) -> Iterator[Row]:
         while waiting := feeder.waiting():
             # wait() with a timeout rather than as_completed(): runs keep being submitted as
             # others finish, and should_stop is asked even while a long run is in progress.
-            done, _ = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            done, _pending = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in (f for f in waiting if f in done):  # submission order breaks ties
                 cfg = feeder.take(future)
                 if future.cancelled():
@@ -125,7 +129,7 @@ def _as_finished(feeder: Feeder, on_result, should_stop) -> Iterator[Row]:
             if should_stop is not None and should_stop():
                 return
         if feeder.error is not None:  # a refill was refused, e.g. the engine was shut down
-            raise RuntimeError("The engine stopped accepting runs mid-sweep.") from feeder.error
+            raise RuntimeError(_("The engine stopped accepting runs mid-sweep.")) from feeder.error
     finally:
         feeder.close()
 
@@ -287,15 +291,17 @@ def seed_spread(executor: Executor | Engine, series: pd.Series, cfg: LabConfig, 
     """Train `cfg` once per seed on `executor`; return the predictions stacked by seed."""
     seeds = _values("seeds", seeds, int)
     if len(seeds) > MAX_RUNS:
-        raise ValueError(f"{len(seeds)} seeds is too many: use at most {MAX_RUNS}.")
+        raise ValueError(_("{count} seeds is too many: use at most {MAX_RUNS}.").format(
+                             count=len(seeds), MAX_RUNS=MAX_RUNS))
     configs = [validated(cfg.replace(seed=s)) for s in seeds]  # checks every seed's bounds
     with run_sweep(executor, series, configs, should_stop=should_stop) as sweep:
         by_seed = {c.seed: r for c, r in sweep}
     if len(by_seed) < len(seeds):
-        raise ValueError("The seed spread was stopped before every seed finished.")
+        raise ValueError(_("The seed spread was stopped before every seed finished."))
     worked = [r for r in by_seed.values() if "error" not in r]
     if not worked:
-        raise ValueError(f"Every seed failed; the first said: {by_seed[seeds[0]]['error']}")
+        raise ValueError(_("Every seed failed; the first said: {error}").format(
+                             error=by_seed[seeds[0]]['error']))
 
     def stack(key: str) -> np.ndarray:  # (S, n): a failed seed gives a row of NaN
         n = len(worked[0][key])
@@ -310,15 +316,18 @@ def describe_spread(table: pd.DataFrame) -> str:
     persistence in 9 of 10 (MAE ÷ persistence MAE 0.45–1.02, median 0.6); its RMSE ranged …'."""
     ok = table[table["error"].fillna("") == ""] if "error" in table else table
     if not len(ok):
-        return "Every seed failed."
+        return _("Every seed failed.")
     seeds = ok["seed"].astype(int)
-    out = f"Over seeds {seeds.min()}–{seeds.max()} ({counted(len(ok), 'run')})"
+    out = _("Over seeds {value}–{value2} ({runs})").format(
+              value=seeds.min(), value2=seeds.max(), runs=counted(len(ok), 'run'))
     if "RNN_REL_MAE" in ok and ok["RNN_REL_MAE"].notna().all():
         ratio = ok["RNN_REL_MAE"]
-        out += (f": the RNN beat persistence in {int((ratio < 1).sum())} of {len(ok)} "
-                f"(MAE ÷ persistence MAE {ratio.min():.2f}–{ratio.max():.2f}, median "
-                f"{ratio.median():.2f})")
+        out += (_(": the RNN beat persistence in {value} of {count} (MAE ÷ persistence MAE "
+                  "{value2:.2f}–{value3:.2f}, median {value4:.2f})").format(
+                    value=int((ratio < 1).sum()), count=len(ok), value2=ratio.min(),
+                    value3=ratio.max(), value4=ratio.median()))
     if "RNN_RMSE" in ok:
         rmse = ok["RNN_RMSE"]
-        out += f"; the RNN's RMSE ranged {rmse.min():.3g}–{rmse.max():.3g}"
+        out += _("; the RNN's RMSE ranged {value:.3g}–{value2:.3g}").format(
+                   value=rmse.min(), value2=rmse.max())
     return out + "."

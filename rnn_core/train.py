@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from rnn_core.i18n import _
+
 from .optim import Adam, clip_grad_norm, global_norm
 from .rnn import RNN, finite_array, positive_int
 
@@ -55,8 +57,8 @@ class TrainingDiverged(ValueError):
         self.epoch, self.loss = epoch, loss
         self.start_loss = start_loss
         self.kept_epochs = epoch if kept_epochs is None else kept_epochs
-        super().__init__(message or f"Training diverged in epoch {epoch + 1}: the loss became "
-                                    f"{loss}.")
+        super().__init__(message or _("Training diverged in epoch {value}: the loss became "
+                                      "{loss}.").format(value=epoch + 1, loss=loss))
 
     def __reduce__(self):  # picklable (sweep workers), although __init__ takes several arguments
         return type(self), (self.epoch, self.loss, self.start_loss, self.kept_epochs, str(self))
@@ -139,26 +141,30 @@ class _Guard:
         """Clip, check this mini-batch, step; returns the gradient norm before clipping."""
         norm = global_norm(grads) if self.clip is None else clip_grad_norm(grads, self.clip)
         if not math.isfinite(loss):
-            self.fail(epoch, loss, f"the {self.name}'s loss became "
-                      f"{'NaN (not a number)' if np.isnan(loss) else 'infinite'}")
+            self.fail(epoch, loss, _("the {name}'s loss became {value}").format(
+                name=self.name, value=_("NaN (not a number)") if np.isnan(loss) else _("infinite")))
         if not math.isfinite(norm):
-            self.fail(epoch, loss, f"the {self.name}'s loss was still {_num(loss)}, but its "
-                      "gradient overflowed to infinity")
+            self.fail(epoch, loss, _("the {name}'s loss was still {loss}, but its gradient "
+                                     "overflowed to infinity").format(
+                                       name=self.name, loss=_num(loss)))
         if self._too_big(loss, BATCH_FACTOR):
-            self.fail(epoch, loss, self._rose("loss on one mini-batch", loss, BATCH_FACTOR))
+            self.fail(epoch, loss, self._rose(_("loss on one mini-batch"), loss, BATCH_FACTOR))
         self.optimizer.step(self.model.params, grads)
         return norm
 
     def end_epoch(self, epoch, loss, val_loss=None):
         """Check an epoch's mean training loss, the parameters and the validation loss."""
         if not np.isfinite(loss):
-            self.fail(epoch, loss, f"the {self.name}'s training loss became {loss}")
+            self.fail(epoch, loss, _("the {name}'s training loss became {loss}").format(
+                                       name=self.name, loss=loss))
         if self._too_big(loss, EPOCH_FACTOR):
-            self.fail(epoch, loss, self._rose("training loss", loss, EPOCH_FACTOR))
+            self.fail(epoch, loss, self._rose(_("training loss"), loss, EPOCH_FACTOR))
         if not np.isfinite(self.model.params.flat).all():
-            self.fail(epoch, loss, f"the {self.name}'s parameters overflowed to infinity")
+            self.fail(epoch, loss, _("the {name}'s parameters overflowed to infinity").format(
+                                       name=self.name))
         if val_loss is not None and not np.isfinite(val_loss):
-            self.fail(epoch, val_loss, f"the {self.name}'s validation loss became {val_loss}")
+            self.fail(epoch, val_loss, _("the {name}'s validation loss became {val_loss}").format(
+                                           name=self.name, val_loss=val_loss))
 
     @property
     def name(self):
@@ -170,12 +176,16 @@ class _Guard:
     def _rose(self, what, loss, factor):
         start = self.history.start_loss
         if start is None:
-            return f"the {self.name}'s {what} reached {_num(loss)}"
+            return _("the {name}'s {what} reached {loss}").format(
+                       name=self.name, what=what, loss=_num(loss))
         if loss <= factor * self.reference:  # over MAX_LOSS from an already huge start
-            return (f"the {self.name}'s {what} reached {_num(loss)}, far beyond any sensible "
-                    "value for data scaled to about [0, 1]")
-        return (f"the {self.name}'s {what} rose from {_num(start)} to {_num(loss)} "
-                f"({_times(loss / start)} its starting value)")
+            return (_("the {name}'s {what} reached {loss}, far beyond any sensible value for "
+                      "data scaled to about [0, 1]").format(
+                        name=self.name, what=what, loss=_num(loss)))
+        return (_("the {name}'s {what} rose from {start} to {loss} ({value} its starting "
+                  "value)").format(
+                    name=self.name, what=what, start=_num(start), loss=_num(loss),
+                    value=_times(loss / start)))
 
     def fail(self, epoch, loss, what):
         np.copyto(self.model.params.flat, self.backup)
@@ -185,22 +195,24 @@ class _Guard:
             state.update(self.opt_state)
         kept = len(self.history)
         if kept:
-            back = (f"The {self.name} is back to its parameters at the end of epoch {kept}, the "
-                    "last epoch before the loss exploded.")
+            back = (_("The {name} is back to its parameters at the end of epoch {kept}, the last "
+                      "epoch before the loss exploded.").format(name=self.name, kept=kept))
         else:
-            back = (f"The {self.name} is back to its parameters from before training (the loss "
-                    "exploded in its first epoch).")
+            back = (_("The {name} is back to its parameters from before training (the loss "
+                      "exploded in its first epoch).").format(name=self.name))
         lr = getattr(self.optimizer, "lr", None)
-        tips = [f"a learning rate 10 times lower ({lr / 10:g} instead of {lr:g})"
-                if lr is not None else "a learning rate 10 times lower"]
-        tips.append("gradient clipping (for example clip = 1.0)" if self.clip is None else
-                    f"stronger gradient clipping (a clip below {self.clip:g})")
+        tips = [_("a learning rate 10 times lower ({value:g} instead of {lr:g})").format(
+                    value=lr / 10, lr=lr)
+                if lr is not None else _("a learning rate 10 times lower")]
+        tips.append(_("gradient clipping (for example clip = 1.0)") if self.clip is None else
+                    _("stronger gradient clipping (a clip below {clip:g})").format(clip=self.clip))
         if not isinstance(self.optimizer, Adam):
-            tips.append("the Adam optimizer, which adapts the size of every step")
-        advice = "Try " + ", ".join(tips[:-1]) + " or " + tips[-1] + "."
+            tips.append(_("the Adam optimizer, which adapts the size of every step"))
+        advice = _("Try {tips} or {last}.").format(tips=_(", ").join(tips[:-1]), last=tips[-1])
         raise TrainingDiverged(
             epoch, float(loss), self.history.start_loss, kept,
-            f"Training diverged in epoch {epoch + 1}: {what}. {back} {advice}")
+            _("Training diverged in epoch {value}: {what}. {back} {advice}").format(
+                value=epoch + 1, what=what, back=back, advice=advice))
 
 
 # _mean_loss runs the model on chunks of this many time steps (windows x steps per window), or
@@ -324,7 +336,7 @@ def fit_tbptt(model, x_seq, y_seq, *, k1, k2, epochs, optimizer, clip=None, on_e
             Xw = x_seq[None, s:s + k2]                           # (1, k2, I)
             Yw = y_seq[None, s + k2 - k1:s + k2]                 # (1, k1, O): newest k1 targets
             with np.errstate(over="ignore", invalid="ignore"):   # divergence is checked below
-                loss, grads, states, _ = model._loss_and_grads(Xw, Yw, h, reuse=True)
+                loss, grads, states, _cache = model._loss_and_grads(Xw, Yw, h, reuse=True)
             h = np.stack([Hs[k1 - 1] for Hs in states])          # carried: state at s + k1 - 1
             norms.append(guard.update(epoch, loss, grads))
             losses.append(loss)

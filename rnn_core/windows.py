@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from rnn_core.i18n import _
 from rnn_core.split import PARTS, Split
 from rnn_core.words import counted
 
@@ -92,9 +93,11 @@ def make_windows(values, window: int, *, start: int | None = None, stop: int | N
     if last <= first:
         lo = 0 if start is None else start
         hi = len(arr) if stop is None else stop
-        raise ValueError(f"No windows: targets in [{lo}, {hi}) of a {len(arr)}-point series with "
-                         f"window {window} would need {counted(window, 'earlier value')} each; "
-                         "use a smaller window, a later or wider range, or more data")
+        raise ValueError(_("No windows: targets in [{lo}, {hi}) of a {count}-point series with "
+                           "window {window} would need {values} each; use a smaller window, a "
+                           "later or wider range, or more data").format(
+                             lo=lo, hi=hi, count=len(arr), window=window,
+                             values=counted(window, 'earlier value')))
     return _build(arr, window, first, last, many_to_many)
 
 
@@ -110,14 +113,15 @@ def windows_for_split(values, split: Split, window: int,
     arr = _as_series(values)
     window = _check_window(window)
     if len(arr) != split.n:
-        raise ValueError(f"The split is for {counted(split.n, 'point')} but the series has "
-                         f"{len(arr)}")
+        raise ValueError(_("The split is for {points} but the series has {count}").format(
+                             points=counted(split.n, 'point'), count=len(arr)))
     out = {}
     for part in PARTS:
         first, last = _range(len(arr), window, *split.bounds(part))
         out[part] = _build(arr, window, first, last, many_to_many)
         lo, hi = split.bounds(part)
         if len(out[part].X) == 0 and hi > lo:
-            raise ValueError(f"The {part} part ({counted(hi - lo, 'point')}) has no windows "
-                             f"with window {window}: use a smaller window or more data")
+            raise ValueError(_("The {part} part ({points}) has no windows with window {window}: "
+                               "use a smaller window or more data").format(
+                                 part=part, points=counted(hi - lo, 'point'), window=window))
     return out

@@ -229,7 +229,7 @@ def _strings_of(message, out: list[str]) -> None:
     for field, value in message.ListFields():
         name = field.name
         if field.type == field.TYPE_MESSAGE:
-            for sub in (value if field.label == field.LABEL_REPEATED else [value]):
+            for sub in (value if field.is_repeated else [value]):
                 _strings_of(sub, out)
         elif name == "spec" and isinstance(value, str):  # plotly
             _figure_strings(json.loads(value), out)
@@ -238,7 +238,7 @@ def _strings_of(message, out: list[str]) -> None:
                 if isinstance(conf, dict):
                     out += [str(conf[k]) for k in ("label", "help") if conf.get(k)]
         elif name in _TEXT_FIELDS:
-            out += [v for v in (value if field.label == field.LABEL_REPEATED else [value])
+            out += [v for v in (value if field.is_repeated else [value])
                     if isinstance(v, str)]
 
 
@@ -400,3 +400,68 @@ def test_two_sessions_keep_their_own_language():
     zh.run()
     assert "数据" in _sidebar_links(zh) and "Data" in _sidebar_links(en)
     assert Path(i18n.LOCALE_DIR).is_dir()
+
+
+# ----- a real browser: Chinese glyphs, not boxes -------------------------------------------------
+@pytest.fixture(scope="module")
+def zh_server(tmp_path_factory):
+    from apphelpers import StreamlitServer
+
+    log = tmp_path_factory.mktemp("streamlit-zh") / "server.log"
+    with StreamlitServer(log, env={"RNNLAB_CACHE_DIR": str(log.parent / "cache")}) as srv:
+        yield srv
+    assert "Traceback" not in srv.log(), srv.log()
+
+
+# Each text drawn alone on a canvas, in the page's own font stack: a missing font draws every
+# character as the same ".notdef" box (tofu), so two different characters give the same pixels,
+# and the same pixels as a private-use code point no font has a glyph for.
+GLYPHS_JS = """(texts) => {
+    const font = getComputedStyle(document.querySelector('h1')).fontFamily;
+    return texts.map(t => {
+        const c = document.createElement('canvas');
+        c.width = 64; c.height = 40;
+        const g = c.getContext('2d');
+        g.font = `32px ${font}`;
+        g.fillText(t, 4, 32);
+        return c.toDataURL();
+    });
+}"""
+
+
+def _platform_fonts(page, selector: str) -> list[str]:
+    """The fonts Chromium actually used for an element's text (DevTools' "Rendered fonts")."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    return [f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0]
+
+
+@pytest.mark.browser
+def test_chinese_pages_render_real_glyphs_in_headless_chromium(zh_server, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{zh_server.url}/?lang=zh&epochs=5&n_points=200")
+        page.wait_for_selector("text=一键复现教程")
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        boxes = page.evaluate(GLYPHS_JS, ["训", "练", "\ue000", "A"])
+        assert boxes[0] != boxes[1], "两个不同的汉字画成了同一个方框（tofu）"
+        assert boxes[0] != boxes[2] and boxes[1] != boxes[2], "汉字画成了缺字方框（tofu）"
+        fonts = _platform_fonts(page, '[data-testid="stMain"] h3')  # 第一个实验
+        assert any("CJK" in f or "Hei" in f or "Song" in f or "Noto Sans SC" in f
+                   for f in fonts), fonts
+        ARTIFACTS = ROOT / "test-artifacts"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "zh_home.png"), full_page=True)
+        page.locator('[data-testid="stSidebar"] a', has_text="训练").first.click()
+        page.wait_for_selector('h1:has-text("训练")')
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        assert "lang=zh" in page.url
+        page.screenshot(path=str(ARTIFACTS / "zh_train.png"), full_page=True)
+    finally:
+        context.close()

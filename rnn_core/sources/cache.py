@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from rnn_core.i18n import _
+from rnn_core.i18n import _, format_date
 
 from .series import SeriesData, SourceUnreachable, now_utc
 
@@ -157,8 +157,7 @@ def fetch_with_cache(key: dict, fetch: Callable[[], SeriesData], *, refresh: boo
     except SourceUnreachable as err:
         if cached is None:
             raise
-        return cached.with_note(_("{err} Showing the copy saved on "
-                                  "{fetched_at:{pct}Y-{pct}m-{pct}d {pct}H:{pct}M} UTC.").format(
-                                    err=err, fetched_at=cached.fetched_at, pct="%"))
+        return cached.with_note(_("{err} Showing the copy saved on {date} {time} UTC.").format(
+            err=err, date=format_date(cached.fetched_at), time=f"{cached.fetched_at:%H:%M}"))
     write_cache(key, live, directory)
     return live

@@ -451,7 +451,7 @@ def _shape_format(shape: str, family: _Family, day_first: bool) -> str | None:
                          r"(?:([T ])(9+):99(:99([.,]9+)?)?( ?)([AaPp][Mm])?)?", shape)
     if match is None:
         return None
-    first, sep, _, last, tsep, _, seconds, fraction, space, ampm = match.groups()
+    first, sep, _mid, last, tsep, _clock, seconds, fraction, space, ampm = match.groups()
     if family.key.startswith("ymd"):
         date = f"%Y{sep}%m{sep}%d"
     else:

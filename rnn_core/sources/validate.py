@@ -133,7 +133,7 @@ def _power(x: float) -> int:
 
 def _sci(x: float) -> str:
     """1.7e308, 3e-200: a size as a student writes it (no '+', no zeros in the exponent)."""
-    mantissa, _, exponent = f"{x:.2g}".partition("e")
+    mantissa, _e, exponent = f"{x:.2g}".partition("e")
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
 
 

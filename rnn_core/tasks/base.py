@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import pandas as pd
 
+from rnn_core.i18n import N_, _
 from rnn_core.scaling import MinMaxScaler, StandardScaler
 
 
@@ -18,13 +19,14 @@ def checked_values(series: pd.Series) -> np.ndarray:
     """series (n,) -> float64 values, or a plain-words ValueError when it cannot be trained on."""
     values = np.asarray(series.to_numpy(), dtype=np.float64)
     if values.ndim != 1 or len(values) < 4:
-        raise ValueError("The series needs at least a few numbers to train on.")
+        raise ValueError(_("The series needs at least a few numbers to train on."))
     if not np.all(np.isfinite(values)):
-        raise ValueError("The series contains missing or infinite values; clean it first.")
+        raise ValueError(_("The series contains missing or infinite values; clean it first."))
     if values.min() == values.max():
         # nothing to learn, and every error ratio would be 0 / 0
-        raise ValueError(f"All {len(values)} values of the series are equal ({values[0]:g}): "
-                         "there is nothing to learn. Choose a series (or column) that changes.")
+        raise ValueError(_("All {count} values of the series are equal ({value:g}): there is "
+                           "nothing to learn. Choose a series (or column) that changes.").format(
+                             count=len(values), value=values[0]))
     # squared errors of numbers past 1e150 overflow to inf, of numbers under 1e-150 read 0
     from rnn_core.sources.validate import value_range_problem
 
@@ -52,8 +54,8 @@ class Task(ABC):
     shape: str = "many_to_one"
     free_running: bool = True
     held_out: bool = True
-    rnn_loss_label: str = "training loss"
-    mlp_loss_label: str = "training loss"
+    rnn_loss_label: str = N_("training loss")  # English msgids (N_), shown with _()
+    mlp_loss_label: str = N_("training loss")
     unit_name: str = "windows"  # what one training example is called ("12 training windows")
     one_step_text: str = ""  # how the one-step predictions are made, in one sentence
 

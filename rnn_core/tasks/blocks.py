@@ -20,6 +20,7 @@ import pandas as pd
 
 from rnn_core.evaluate import Evaluation, LiveView, future_index, metrics_frame, to_units
 from rnn_core.forecast import stateful_rollout
+from rnn_core.i18n import N_, _
 from rnn_core.metrics import rmse
 from rnn_core.prepared import Prepared
 from rnn_core.scaling import MinMaxScaler
@@ -33,29 +34,29 @@ from rnn_core.words import counted
 
 class XBlocks(Task):
     key = "blocks"
-    label = "x-blocks → y (seed 001)"
+    label = N_("x-blocks → y (seed 001)")
     controls = ("block", "window")
     shape = "many_to_many"
     free_running = False
     held_out = False
     unit_name = "blocks"
-    rnn_loss_label = "training loss (newest block of each update)"
-    mlp_loss_label = "training loss (y block from its x block)"
-    one_step_text = ("The RNN runs along the whole curve from a zero state, reading the real x "
-                     "values block by block; the MLP maps each x block to its y block.")
+    rnn_loss_label = N_("training loss (newest block of each update)")
+    mlp_loss_label = N_("training loss (y block from its x block)")
+    one_step_text = N_("The RNN runs along the whole curve from a zero state, reading the real x "
+                       "values block by block; the MLP maps each x block to its y block.")
 
     def reading(self, cfg) -> str:
-        return (f"The RNN reads one block of {counted(cfg.block, 'x value')} per step and carries "
-                "its state along the whole curve, backpropagating through the last "
-                f"{counted(cfg.window, 'block')} "
-                "after each block; the MLP maps each x block to its y block, with no memory. "
-                "Same optimizer.")
+        return (_("The RNN reads one block of {values} per step and carries its state along the "
+                  "whole curve, backpropagating through the last {blocks} after each block; the "
+                  "MLP maps each x block to its y block, with no memory. Same optimizer.").format(
+                    values=counted(cfg.block, 'x value'), blocks=counted(cfg.window, 'block')))
 
     # ----- data ------------------------------------------------------------------------------
     def prepare(self, series: pd.Series, cfg, units: str = "") -> Prepared:
         values = checked_values(series)
         if not pd.api.types.is_numeric_dtype(series.index):
-            raise ValueError("The x-blocks task needs a numeric x axis: use a synthetic series.")
+            raise ValueError(_("The x-blocks task needs a numeric x axis: use a synthetic "
+                               "series."))
         n_blocks = len(values) // cfg.block
         self.check_window(len(values), cfg, cfg.window)
         usable = n_blocks * cfg.block
@@ -88,10 +89,12 @@ class XBlocks(Task):
     def check_window(self, n_points: int, cfg, window: int) -> None:
         n_blocks = n_points // cfg.block
         if n_blocks < max(window, 2):
-            raise ValueError(f"{counted(n_points, 'point')} make {counted(n_blocks, 'block')} "
-                             f"of {cfg.block}; backpropagating through "
-                             f"{counted(window, 'block')} needs at least "
-                             f"{max(window, 2)}: use a smaller window or block, or more points.")
+            raise ValueError(_("{points} make {blocks} of {block}; backpropagating through "
+                               "{blocks2} needs at least {window}: use a smaller window or "
+                               "block, or more points.").format(
+                                 points=counted(n_points, 'point'),
+                                 blocks=counted(n_blocks, 'block'), block=cfg.block,
+                                 blocks2=counted(window, 'block'), window=max(window, 2)))
 
     def n_train_windows(self, prepared) -> int:
         return len(prepared.inputs)
@@ -125,7 +128,7 @@ class XBlocks(Task):
         fut = future_index(p.index, cfg.horizon * cfg.block)
         x_future = p.x_scaler.transform(np.asarray(fut, dtype=np.float64)[:, None])[:, 0]
         x_future = x_future.reshape(cfg.horizon, cfg.block)
-        rnn_future, _ = stateful_rollout(run.rnn, x_future, h_last)
+        rnn_future, _h = stateful_rollout(run.rnn, x_future, h_last)
         extrapolation = pd.DataFrame({
             "RNN": to_units(p, rnn_future).ravel(),
             "MLP": to_units(p, run.mlp.predict(x_future[:, None, :])).ravel(),
@@ -146,8 +149,8 @@ class XBlocks(Task):
         if true_function is None:
             empty = pd.DataFrame(index=pd.Index([], name="model"))
             return Evaluation(predictions, empty, "", {}, extrapolation, None, None,
-                              notes=["This series has no known true curve past its end, so "
-                                     "the extrapolation cannot be scored."])
+                              notes=[_("This series has no known true curve past its end, so the "
+                                       "extrapolation cannot be scored.")])
         truth = extrapolation["true"].to_numpy()
         models = {m: extrapolation[m].to_numpy() for m in ("RNN", "MLP")}
         # no MASE: its scale, the one-step change of y between neighbouring points (0.01
@@ -155,8 +158,8 @@ class XBlocks(Task):
         metrics = metrics_frame(truth, models)
         horizon = block_errors(truth, models, cfg.block)
         x0, x1 = float(fut[0]), float(fut[-1])
-        scope = (f"the extrapolation past the data (x {x0:.3g} … {x1:.3g}, "
-                 f"{counted(len(fut), 'point')}) against the true curve")
+        scope = (_("the extrapolation past the data (x {x0:.3g} … {x1:.3g}, {points}) against "
+                   "the true curve").format(x0=x0, x1=x1, points=counted(len(fut), 'point')))
         return Evaluation(predictions, metrics, scope, {}, extrapolation, None, horizon)
 
     # ----- Inside views ----------------------------------------------------------------------
@@ -169,8 +172,8 @@ class XBlocks(Task):
         lo, hi = prepared.split.bounds(part)  # counted in blocks
         ends = np.arange(max(lo, T - 1), hi)  # index of each window's last block
         if len(ends) == 0:
-            raise ValueError(f"The {part} part has no run of {counted(T, 'block')}: use a "
-                             "smaller window.")
+            raise ValueError(_("The {part} part has no run of {blocks}: use a smaller "
+                               "window.").format(part=part, blocks=counted(T, 'block')))
         idx = ends[:, None] - np.arange(T - 1, -1, -1)  # (N, T) block indices, oldest first
         return Windows(prepared.inputs[idx], prepared.targets[idx],
                        (ends + 1) * prepared.cfg.block - 1)
@@ -188,9 +191,9 @@ class XBlocks(Task):
         return self._arrays(twin)
 
     def mlp_reads(self, cfg) -> tuple[str, str]:
-        return (f"one block of {counted(cfg.block, 'x value')}, with no memory of the blocks "
-                "before",
-                "no: it never sees more than one block")
+        return (_("one block of {values}, with no memory of the blocks before").format(
+                    values=counted(cfg.block, 'x value')),
+                _("no: it never sees more than one block"))
 
 
 def block_errors(truth: np.ndarray, models: dict, block: int) -> pd.DataFrame:
@@ -200,4 +203,4 @@ def block_errors(truth: np.ndarray, models: dict, block: int) -> pd.DataFrame:
     rows = {name: [rmse(truth[b * block:(b + 1) * block], pred[b * block:(b + 1) * block])
                    for b in range(n_blocks)] for name, pred in models.items()}
     return pd.DataFrame(rows, index=pd.Index(np.arange(1, n_blocks + 1),
-                                             name="blocks past the data"))
+                                             name=N_("blocks past the data")))

@@ -17,6 +17,7 @@ import pandas as pd
 from rnn_core.evaluate import (Evaluation, LiveView, future_index, metrics_frame, to_units,
                                 unit_factor)
 from rnn_core.forecast import horizon_errors, recursive_forecast
+from rnn_core.i18n import N_, _
 from rnn_core.metrics import rmse
 from rnn_core.prepared import Prepared
 from rnn_core.split import PARTS, split_points
@@ -35,20 +36,20 @@ def last_step(Y: np.ndarray) -> np.ndarray:
 
 class NextValue(Task):
     key = "next"
-    label = "Next value (many-to-one)"
+    label = N_("Next value (many-to-one)")
     controls = ("window",)
     training_controls = ("bptt_steps",)
     shape = "many_to_one"
     many_to_many = False
-    rnn_loss_label = "training loss (next value)"
-    mlp_loss_label = "training loss (next value)"
-    one_step_text = ("Every window fed to the models is real data (*teacher forcing*). "
-                     "Persistence simply repeats the last value.")
+    rnn_loss_label = N_("training loss (next value)")
+    mlp_loss_label = N_("training loss (next value)")
+    one_step_text = N_("Every window fed to the models is real data (*teacher forcing*). "
+                       "Persistence simply repeats the last value.")
 
     def reading(self, cfg) -> str:
-        return (f"The RNN reads each window of {counted(cfg.window, 'value')} one step at a "
-                "time; the MLP sees the whole window at once. Both learn from the same windows "
-                "with the same optimizer.")
+        return (_("The RNN reads each window of {values} one step at a time; the MLP sees the "
+                  "whole window at once. Both learn from the same windows with the same "
+                  "optimizer.").format(values=counted(cfg.window, 'value')))
 
     # ----- data ------------------------------------------------------------------------------
     def prepare(self, series: pd.Series, cfg, units: str = "") -> Prepared:
@@ -60,8 +61,8 @@ class NextValue(Task):
         scaled = scaler.transform(values[:, None])  # (n, 1); the test part never touched the fit
         windows = windows_for_split(scaled, split, cfg.window, many_to_many=self.many_to_many)
         if not len(windows["train"].X):
-            raise ValueError(f"With a window of {cfg.window} the training part has no windows: "
-                             "use a smaller window or more data.")
+            raise ValueError(_("With a window of {window} the training part has no windows: "
+                               "use a smaller window or more data.").format(window=cfg.window))
         return Prepared(cfg, self, values, series.index, split, scaler, scaled, windows,
                         units=units)
 
@@ -159,8 +160,9 @@ class NextValue(Task):
         # Persistence k steps ahead repeats the value k steps back.
         rows["Persistence"] = {k: rmse(p.values[start:], p.values[start - k:n - k])
                                for k in horizons}
-        horizon = pd.DataFrame(rows).rename_axis("steps ahead")
-        scope = f"the test part ({counted(len(test), 'point')}, one step ahead)"
+        horizon = pd.DataFrame(rows).rename_axis(N_("steps ahead"))
+        scope = _("the test part ({points}, one step ahead)").format(
+                    points=counted(len(test), 'point'))
         return Evaluation(predictions, metrics, scope, val_rmse, extrapolation, free_run,
                           horizon)
 
@@ -188,14 +190,14 @@ class NextValue(Task):
         return dataclasses.replace(prepared, scaler=scaler, scaled=scaled, windows=windows)
 
     def mlp_reads(self, cfg) -> tuple[str, str]:
-        return (f"the whole window at once, as one vector of {counted(cfg.window, 'number')}; "
-                "no memory",
-                "yes: one input weight per window position")
+        return (_("the whole window at once, as one vector of {numbers}; no memory").format(
+                    numbers=counted(cfg.window, 'number')),
+                _("yes: one input weight per window position"))
 
 
 class Sequence(NextValue):
     key = "seq"
-    label = "Sequence (many-to-many)"
+    label = N_("Sequence (many-to-many)")
     shape = "many_to_many"
     many_to_many = True
-    rnn_loss_label = "training loss (every step of the window)"
+    rnn_loss_label = N_("training loss (every step of the window)")
