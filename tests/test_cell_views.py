@@ -499,3 +499,30 @@ def test_cells_over_the_compute_cap_are_left_out_with_the_reason(monkeypatch):
         assert any(w.startswith(refused) for w in warnings)
     assert list(cell_runs(at)) == ["rnn"]
     assert [tr["name"] for tr in figure(at, cell_charts.GRADS_TITLE)["data"]] == ["Elman RNN"]
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("cfg", [SMALL.replace(task="seq"), SMALL.replace(n_layers=2),
+                                 LabConfig(task="blocks", n_points=300, window=5, n_hidden=8)],
+                         ids=["seq", "2-layers", "blocks"])
+def test_every_inside_view_renders_for_a_gated_run_of_every_task(cell, cfg):
+    cfg = cfg.replace(cell=cell)
+    run = Run(prepare(synthetic_series(cfg.synthetic_kind, cfg.x_start, cfg.x_stop, cfg.n_points,
+                                       cfg.noise, cfg.data_seed).values, cfg))
+    run.train(2)
+    at = open_page(run)
+    for tab in at.tabs:
+        assert len(tab.children) > 0, tab.label
+    at.button(key="inside_cells_train").click().run()
+    assert not [e.message for e in at.exception]
+    assert list(cell_runs(at)) == list(CELLS)
+    if cfg.n_layers > 1:
+        assert "This is the top layer" in texts(at)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_the_elman_worked_step_of_a_model_refuses_a_gated_cell(cell):
+    from rnn_core.inside import model_step
+
+    with pytest.raises(ValueError, match="Elman cell's step"):
+        model_step(small_model(cell), np.zeros((4, 1)), 1)
