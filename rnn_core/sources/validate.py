@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from rnn_core.i18n import _
+from rnn_core.i18n import _, format_date
 
 from .series import DataSourceError
 
@@ -120,11 +120,14 @@ def date_range(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
 
 
 def range_text(start: pd.Timestamp | None, end: pd.Timestamp | None,
-               joiner: str = " and ") -> str:
-    """'2018-02-01 and 2022-12-31' (open ends read 'the beginning' / 'today')."""
-    first = "the beginning" if start is None else f"{start:%Y-%m-%d}"
-    last = "today" if end is None else f"{end:%Y-%m-%d}"
-    return f"{first}{joiner}{last}"
+               joiner: str | None = None) -> str:
+    """'2018-02-01 and 2022-12-31' (open ends read 'the beginning' / 'today'), in the current
+    language: 2018年2月1日和2022年12月31日 in Chinese."""
+    first = _("the beginning") if start is None else format_date(start)
+    last = _("today") if end is None else format_date(end)
+    if joiner is not None:
+        return f"{first}{joiner}{last}"
+    return _("{first} and {last}").format(first=first, last=last)
 
 
 def _power(x: float) -> int:
