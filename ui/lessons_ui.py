@@ -269,7 +269,7 @@ def reveal_block(step: Step, reveal, lesson: str, index: int) -> None:
         actual = _(q.label(reveal.answer))
         if "prediction" not in mark:
             verdict = _("The answer: {actual}.").format(actual=actual)
-        elif q.is_right(mark["prediction"], reveal.answer):
+        elif q.is_right(mark["prediction"], reveal.answer) and q.kind != "number":
             verdict = _("Your prediction was right: {actual}.").format(actual=actual)
         else:
             verdict = _("You predicted: {guess}. This run: {actual}.").format(
