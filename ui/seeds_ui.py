@@ -27,6 +27,26 @@ def _seed_count(prefix: str, help_text: str) -> int | None:
     return n_seeds if on else None
 
 
+def _spread(memo_name: str, subject, n_seeds: int, spinner: str, train):
+    """Train the settings of `subject` (a run or a race) with n_seeds seeds, once per (subject,
+    epochs, n_seeds): train(engine, series, cfg, seeds) -> (bands, text). Shows the text and
+    returns the bands, model -> (n_seeds, horizon); None (with a warning) when it failed."""
+    def compute():
+        series = pd.Series(subject.prepared.values, index=subject.prepared.index)
+        seeds = [subject.cfg.seed + k for k in range(n_seeds)]
+        eng = engine()
+        with st.spinner(spinner.format(n=n_seeds, engine=eng.describe())):
+            return train(eng, series, subject.cfg.replace(epochs=subject.epochs_done), seeds)
+
+    try:
+        bands, text = state.memo(memo_name, state.run_key(subject, n_seeds), compute)
+    except ValueError as err:
+        st.warning(_("The seed spread could not be computed: {why}").format(why=err))
+        return None
+    st.info(text)
+    return bands
+
+
 def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
     """A toggle and a seed count; returns the extrapolation of each seed, or None."""
     n_seeds = _seed_count("bands", _("Train the same settings with other seeds (in parallel) "
@@ -35,22 +55,13 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
     if n_seeds is None:
         return None
 
-    def compute():
-        series = pd.Series(run.prepared.values, index=run.prepared.index)
-        seeds = [run.cfg.seed + k for k in range(n_seeds)]
-        eng = engine()
-        with st.spinner(_("Training {n} seeds on {engine}…").format(n=n_seeds,
-                                                                  engine=eng.describe())):
-            spread = seed_spread(eng, series, run.cfg.replace(epochs=run.epochs_done), seeds)
+    def train(eng, series, cfg, seeds):
+        spread = seed_spread(eng, series, cfg, seeds)
         return {"RNN": spread.extrapolation}, describe_spread(spread.table)  # (n_seeds, horizon)
 
-    try:
-        bands, summary = state.memo(BANDS, state.run_key(run, n_seeds), compute)
-    except ValueError as err:
-        st.warning(_("The seed spread could not be computed: {why}").format(why=err))
-        return None
-    st.info(summary)
-    return {run.screen_names.get(name, name): runs for name, runs in bands.items()}
+    bands = _spread(BANDS, run, n_seeds, _("Training {n} seeds on {engine}…"), train)
+    return None if bands is None else {run.screen_names.get(name, name): runs
+                                       for name, runs in bands.items()}
 
 
 def race_bands(race: Race) -> dict[str, np.ndarray] | None:
@@ -63,21 +74,11 @@ def race_bands(race: Race) -> dict[str, np.ndarray] | None:
     if n_seeds is None:
         return None
 
-    def compute():
-        series = pd.Series(race.prepared.values, index=race.prepared.index)
-        seeds = [race.cfg.seed + k for k in range(n_seeds)]
-        eng = engine()
-        with st.spinner(_("Training {n} seeds of each cell on {engine}…").format(
-                n=n_seeds, engine=eng.describe())):
-            spreads = race_spread(eng, series, race.cfg.replace(epochs=race.epochs_done), seeds)
-        labels = race.labels()
+    def train(eng, series, cfg, seeds):
+        spreads, labels = race_spread(eng, series, cfg, seeds), race.labels()
         return ({race.names[c]: spread.extrapolation for c, spread in spreads.items()},
-                [describe_cell_spread(labels[c], spread.table) for c, spread in spreads.items()])
+                "\n\n".join(describe_cell_spread(labels[c], spread.table)
+                             for c, spread in spreads.items()))
 
-    try:
-        bands, sentences = state.memo(RACE_BANDS, state.run_key(race, n_seeds), compute)
-    except ValueError as err:
-        st.warning(_("The seed spread could not be computed: {why}").format(why=err))
-        return None
-    st.info("\n\n".join(sentences))
-    return bands
+    return _spread(RACE_BANDS, race, n_seeds, _("Training {n} seeds of each cell on {engine}…"),
+                   train)

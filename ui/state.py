@@ -223,7 +223,7 @@ MODEL_PENDING = "model_file"  # (name, bytes) of an uploaded model file not hand
 # memo names (see memo above) and views
 BANDS = "seed_bands"  # Compare: ({"RNN": (n_seeds, horizon)}, summary sentence)
 RACE_EVALUATION = "race_evaluation"  # memo name of the current race's Evaluation
-RACE_BANDS = "race_bands"  # Compare: ({"GRU": (n_seeds, horizon), …}, [sentence per cell])
+RACE_BANDS = "race_bands"  # Compare: ({"GRU": (n_seeds, horizon), …}, a sentence per cell)
 GRADCHECK = "inside_gradcheck"  # Inside: the table of the last gradient check
 LEAKAGE = "inside_leakage"  # Inside: the Leakage of the last comparison
 INSIDE_DEFAULT = "inside_default_run"  # Inside: a Run at initialisation on the current data
