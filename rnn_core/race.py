@@ -32,6 +32,7 @@ from rnn_core.cells import CELL_LABELS, CELLS
 from rnn_core.config import MAX_COMPUTE, compute_cost
 from rnn_core.evaluate import Evaluation, LiveView, evaluate, live_view
 from rnn_core.experiment import MODEL_NAMES, ComputeCapExceeded, Prepared, Run
+from rnn_core.i18n import _
 from rnn_core.metrics import LABELS
 from rnn_core.train import History, TrainingDiverged
 from rnn_core.words import counted
@@ -46,10 +47,11 @@ def check_race_cost(prepared: Prepared) -> float:
     cost = sum(compute_cost(prepared.cfg.replace(cell=c), n_windows=n_windows, steps=steps,
                             n_in=prepared.n_in) for c in CELLS)
     if cost > MAX_COMPUTE:
-        raise ComputeCapExceeded(
-            f"Racing the three cells would need about {cost:.1e} operations, over the cap of "
-            f"{MAX_COMPUTE:.0e} per run on this shared server (a GRU costs about 3 and an LSTM "
-            "4 Elman cells). Use fewer epochs, fewer hidden units, a shorter window or less data.")
+        raise ComputeCapExceeded(_(
+            "Racing the three cells would need about {cost:.1e} operations, over the cap of "
+            "{cap:.0e} per run on this shared server (a GRU costs about 3 and an LSTM 4 Elman "
+            "cells). Use fewer epochs, fewer hidden units, a shorter window or less data.").format(
+                cost=cost, cap=MAX_COMPUTE))
     return cost
 
 
@@ -100,10 +102,15 @@ class Race:
 
     @property
     def diverged(self) -> str | None:
-        """The messages of the cells that diverged, in one sentence each (None when none did)."""
-        said = [f"{self.labels()[c]}: {run.diverged}" for c, run in self.runs.items()
-                if run.diverged]
-        return " ".join(said) or None
+        """The messages of the cells that diverged, one each, and whether the others went on
+        (None when no cell diverged)."""
+        said = [_("{cell}: {why}").format(cell=_(self.labels()[c]), why=run.diverged)
+                for c, run in self.runs.items() if run.diverged]
+        if not said:
+            return None
+        if self.training():
+            said.append(_("The other cells went on."))
+        return " ".join(said)
 
     def training(self) -> list[str]:
         """The cells still training (not diverged)."""
@@ -114,19 +121,18 @@ class Race:
         cell after the other. A cell that diverges is marked (`run.diverged`, its Run back at its
         last sane epoch) and left out from then on. on_epoch(race) after each epoch; False
         stops. Raises TrainingDiverged when the last cell still training diverges."""
-        for _ in range(epochs):
+        for _epoch in range(epochs):
             for cell in self.training():
                 run = self.runs[cell]
                 try:
                     run.train(1)
                 except TrainingDiverged as err:
-                    run.diverged = (f"{err} It stopped there, keeping its "
-                                    f"{counted(run.epochs_done, 'epoch')}; the other cells "
-                                    "went on.")
+                    run.diverged = _("{why} It stopped there, keeping its {epochs}.").format(
+                        why=err, epochs=counted(run.epochs_done, "epoch"))
             if not self.training():
                 raise TrainingDiverged(
                     self.epochs_done, float("nan"), kept_epochs=self.epochs_done,
-                    message=f"Every cell diverged. {self.diverged}")
+                    message=_("Every cell diverged. {why}").format(why=self.diverged))
             if on_epoch is not None and on_epoch(self) is False:
                 self.stopped = True
                 return
@@ -200,9 +206,8 @@ class Race:
         metrics = base.metrics
         if _OWN in metrics.index:
             metrics = self._merge({c: ev.metrics for c, ev in evs.items()}, metrics, axis="index")
-        notes = list(base.notes) + [f"The {self.labels()[c]} diverged: {run.diverged} Its "
-                                    "numbers are from its last sane epoch."
-                                    for c, run in self.runs.items() if run.diverged]
+        notes = list(base.notes) + [self._diverged_note(c) for c, run in self.runs.items()
+                                    if run.diverged]
         return Evaluation(
             predictions=self._merge({c: ev.predictions for c, ev in evs.items()},
                                     base.predictions),
@@ -222,6 +227,14 @@ class Race:
                                     base.predictions),
                         self._merge({c: v.extrapolation for c, v in views.items()},
                                     base.extrapolation))
+
+    def _diverged_note(self, cell: str) -> str:
+        run = self.runs[cell]
+        kept = (_("Its numbers are from its last sane epoch.") if run.epochs_done else
+                _("It diverged in its first epoch, so its numbers are those of its initial "
+                  "weights."))
+        return _("The {cell} diverged: {why} {kept}").format(cell=_(self.labels()[cell]),
+                                                            why=run.diverged, kept=kept)
 
     def _cell_of(self, run: Run) -> str:
         return next(c for c, r in self.runs.items() if r is run)
@@ -243,18 +256,22 @@ def describe_cell_spread(label: str, table: pd.DataFrame) -> str:
     8 of 10 (MAE ÷ persistence MAE 0.41–1.1, median 0.62).'"""
     ok = table[table["error"].fillna("") == ""] if "error" in table else table
     if not len(ok):
-        return f"{label}: every seed failed."
+        return _("{cell}: every seed failed.").format(cell=label)
     seeds = ok["seed"].astype(int)
-    out = f"{label}: over seeds {seeds.min()}–{seeds.max()}"
+    out = _("{cell}: over seeds {first}–{last}").format(cell=label, first=seeds.min(),
+                                                       last=seeds.max())
     wins, n = beat_persistence(table)
     if "RNN_REL_MAE" in ok and ok["RNN_REL_MAE"].notna().all():
         ratio = ok["RNN_REL_MAE"]
-        out += (f" it beat persistence in {wins} of {n} ({LABELS['rel_mae']} "
-                f"{ratio.min():.2f}–{ratio.max():.2f}, median {ratio.median():.2f})")
+        out += _(" it beat persistence in {wins} of {n} ({ratio_name} {lo:.2f}–{hi:.2f}, "
+                 "median {median:.2f})").format(wins=wins, n=n, ratio_name=_(LABELS["rel_mae"]),
+                                                lo=ratio.min(), hi=ratio.max(),
+                                                median=ratio.median())
     else:
-        out += f" ({counted(n, 'run')})"
+        out += _(" ({runs})").format(runs=counted(n, "run"))
     if "RNN_RMSE" in ok:
-        out += f"; its RMSE ranged {ok['RNN_RMSE'].min():.3g}–{ok['RNN_RMSE'].max():.3g}"
+        out += _("; its RMSE ranged {lo:.3g}–{hi:.3g}").format(lo=ok["RNN_RMSE"].min(),
+                                                              hi=ok["RNN_RMSE"].max())
     return out + "."
 
 

@@ -191,11 +191,27 @@ def test_a_diverging_cell_stops_and_the_others_go_on():
         assert_same_run(race.runs[cell], alone(SMALL, cell, SMALL.epochs))
     assert race.epochs_done == SMALL.epochs and race.training() == ["rnn", "lstm"]
     assert race.diverged.startswith("GRU: Training diverged in epoch 3")
+    assert race.diverged.endswith("It stopped there, keeping its 2 epochs. The other cells "
+                                  "went on.")
     ev = race.evaluate(true_curve(SMALL))
     assert "GRU" in ev.metrics.index  # what it had learned, said to be from its last sane epoch
     assert any(note.startswith("The GRU diverged") for note in ev.notes)
     # its MLP stopped with it; the race's baseline is the MLP trained all the epochs
     assert race.histories()["MLP"] is race.runs["rnn"].mlp_history
+
+
+def test_a_gru_that_really_diverges_leaves_the_elman_rnn_and_the_lstm_training():
+    # measured: with SGD + momentum at 0.5, relu and no clipping, the GRU's loss explodes in
+    # its first epoch while the Elman RNN and the LSTM train on
+    cfg = SMALL.replace(activation="relu", lr=0.5, clip=0.0, optimizer="momentum")
+    race = trained_race(cfg)
+    gru = race.runs["gru"]
+    assert gru.epochs_done == 0 and "Training diverged in epoch 1" in gru.diverged
+    for cell in ("rnn", "lstm"):
+        assert_same_run(race.runs[cell], alone(cfg, cell, cfg.epochs))
+    assert race.diverged.endswith("The other cells went on.")
+    notes = race.evaluate(true_curve(cfg)).notes
+    assert any("numbers are those of its initial weights" in note for note in notes)
 
 
 def test_a_race_whose_every_cell_diverges_raises_like_a_run():
