@@ -8,7 +8,7 @@ import json
 
 import streamlit as st
 
-from rnn_core.cells import CELL_LABELS
+from rnn_core.cells import CELL_LABELS, takes_activation
 from rnn_core.evaluate import Evaluation, evaluate
 from rnn_core.experiment import Run
 from rnn_core.i18n import _
@@ -59,8 +59,10 @@ def range_notes(prepared) -> None:
     range: how many, by how much, and what it does to each model."""
     reports = out_of_range(prepared)
     if reports:
+        cfg = prepared.cfg  # a gated cell's state goes through tanh, whatever `activation` says
+        activation = cfg.activation if takes_activation(cfg.cell) else "tanh"
         st.warning(" ".join(describe_range(r, prepared.units) for r in reports) + " "
-                   + range_effect(prepared.cfg.activation))
+                   + range_effect(activation))
 
 
 def evaluation(run: Run) -> Evaluation:
