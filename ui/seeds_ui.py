@@ -27,10 +27,15 @@ def _seed_count(prefix: str, help_text: str) -> int | None:
     return n_seeds if on else None
 
 
-def _spread(memo_name: str, subject, n_seeds: int, spinner: str, train):
-    """Train the settings of `subject` (a run or a race) with n_seeds seeds, once per (subject,
-    epochs, n_seeds): train(engine, series, cfg, seeds) -> (bands, text). Shows the text and
-    returns the bands, model -> (n_seeds, horizon); None (with a warning) when it failed."""
+def _spread(prefix: str, help_text: str, memo_name: str, subject, spinner: str, train):
+    """The toggle and seed count (`_seed_count`); when on, train the settings of `subject` (a
+    run or a race) with that many seeds, once per (subject, epochs, seeds): train(engine,
+    series, cfg, seeds) -> (bands, text). Shows the text and returns the bands, model ->
+    (n_seeds, horizon); None while off, or (with a warning) when it failed."""
+    n_seeds = _seed_count(prefix, help_text)
+    if n_seeds is None:
+        return None
+
     def compute():
         series = pd.Series(subject.prepared.values, index=subject.prepared.index)
         seeds = [subject.cfg.seed + k for k in range(n_seeds)]
@@ -49,17 +54,13 @@ def _spread(memo_name: str, subject, n_seeds: int, spinner: str, train):
 
 def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
     """A toggle and a seed count; returns the extrapolation of each seed, or None."""
-    n_seeds = _seed_count("bands", _("Train the same settings with other seeds (in parallel) "
-                                     "and shade the range of their forecasts: how much of the "
-                                     "result is luck?"))
-    if n_seeds is None:
-        return None
-
     def train(eng, series, cfg, seeds):
         spread = seed_spread(eng, series, cfg, seeds)
         return {"RNN": spread.extrapolation}, describe_spread(spread.table)  # (n_seeds, horizon)
 
-    bands = _spread(BANDS, run, n_seeds, _("Training {n} seeds on {engine}…"), train)
+    bands = _spread("bands", _("Train the same settings with other seeds (in parallel) and "
+                               "shade the range of their forecasts: how much of the result is "
+                               "luck?"), BANDS, run, _("Training {n} seeds on {engine}…"), train)
     return None if bands is None else {run.screen_names.get(name, name): runs
                                        for name, runs in bands.items()}
 
@@ -68,17 +69,13 @@ def race_bands(race: Race) -> dict[str, np.ndarray] | None:
     """The race's seed spread, per cell: a toggle and a seed count; trains every cell with each
     seed (rnn_core.race.race_spread), says per cell in how many seeds it beat persistence, and
     returns each cell's extrapolations by its name, (n_seeds, horizon) — or None."""
-    n_seeds = _seed_count("race_bands", _("Train every cell of the race again with other seeds "
-                                          "(in parallel) and shade the range of each cell's "
-                                          "forecasts: is the winner the winner in every seed?"))
-    if n_seeds is None:
-        return None
-
     def train(eng, series, cfg, seeds):
         spreads, labels = race_spread(eng, series, cfg, seeds), race.labels()
         return ({race.names[c]: spread.extrapolation for c, spread in spreads.items()},
                 "\n\n".join(describe_cell_spread(labels[c], spread.table)
                              for c, spread in spreads.items()))
 
-    return _spread(RACE_BANDS, race, n_seeds, _("Training {n} seeds of each cell on {engine}…"),
-                   train)
+    return _spread("race_bands", _("Train every cell of the race again with other seeds (in "
+                                   "parallel) and shade the range of each cell's forecasts: is "
+                                   "the winner the winner in every seed?"), RACE_BANDS, race,
+                   _("Training {n} seeds of each cell on {engine}…"), train)
