@@ -306,14 +306,17 @@ class LiveTraining:
     def _train_here(self, target: int, on_chunk) -> None:
         work = self.run.snapshot()  # the last state handed out stays as it was
         self.run = work
-        last = time.perf_counter()
+        last, redraw = time.perf_counter(), 0.0
         while work.epochs_done < target:
             work.train(1)  # TrainingDiverged leaves `work` at its last sane epoch
-            if work.epochs_done < target and time.perf_counter() - last < self.chunk_seconds:
+            if work.epochs_done < target and \
+                    time.perf_counter() - last < max(self.chunk_seconds, redraw):
                 continue
+            drawn = time.perf_counter()
             if on_chunk is not None and on_chunk(work.snapshot()) is False:
                 return
             last = time.perf_counter()
+            redraw = last - drawn  # as on the pool: train at least as long as a redraw takes
 
     # -- on the pool --
     def _train_pooled(self, target: int, on_chunk, tick) -> None:
