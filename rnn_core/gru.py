@@ -126,10 +126,14 @@ class _GatedWork:
 class GatedRNN(RNN):
     """What a gated cell (GRU, LSTM) shares: parameters, blocks, layers, outputs, backward.
 
-    A cell subclass sets `n_gates`, `roles` (its parameter names), `sigmoid_gates` (which gate
-    blocks are σ), `split_grads` (do the x and h parts of its gates get different gradients?)
-    and implements `_cell_arrays`, `_layer_forward`, `_factor_arrays`, `_factors`,
-    `_step_back` and `_gate_arrays`.
+    It subclasses RNN because it is one: the public methods, input checks, truncation rule,
+    loss and work-array reuse are the Elman RNN's (rnn.py), and `isinstance(model, RNN)` holds
+    for every recurrent model (the trainer's fit_tbptt and bptt_steps need no change).
+    A cell subclass sets `cell` (its CELLS key), `n_gates`, `roles` (its parameter names, as
+    for layer 0), `sigmoid_gates` (which gate blocks are σ), `split_grads` (do the x and h
+    parts of a gate get different gradients?), `h_bias` (has it a recurrent bias b_h?),
+    `state_rows` (arrays of (N, H) per layer in its state) and implements `_cell_arrays`,
+    `_layer_forward`, `_factor_arrays`, `_factors`, `_step_back` and `_gate_arrays`.
     """
     _work_type = _GatedWork
     cell, n_gates, roles, sigmoid_gates, split_grads, h_bias, state_rows = \

@@ -106,45 +106,40 @@ class LSTM(GatedRNN):
             np.multiply(o, tc, h)                   # h_t = o ⊙ tanh(c_t)
 
     def _factor_arrays(self, w):
-        """K3 (T, N, 3, H), Ko and Kc (T, N, H): filled by _factors for one layer."""
+        """K (T, N, 4H) in the gates' layout and Kc (T, N, H): filled by _factors."""
         T, N, H, dt = w.T, w.N, self.n_hidden, self.dtype
-        return np.empty((T, N, 3, H), dtype=dt), np.empty((T, N, H), dtype=dt), \
-            np.empty((T, N, H), dtype=dt)
+        return np.empty((T, N, 4 * H), dtype=dt), np.empty((T, N, H), dtype=dt)
 
     def _factors(self, w, layer):
-        """Per step, for the backward, all steps at once, in place: K3 with [da_i, da_f, da_g]
-        = dL/dc_t ⊗ K3, Ko with da_o = dh ⊙ Ko, Kc with dL/dc_t = dc' + dh ⊙ Kc; and f."""
+        """Per step, for the backward, all steps at once, in place: K with [da_i, da_f, da_g]
+        = dL/dc_t ⊗ K[i, f, g] and da_o = dh ⊙ K[o], Kc with dL/dc_t = dc' + dh ⊙ Kc; and f."""
         H, G, tc = self.n_hidden, w.G[layer], w.TC[layer]
         i, f, g, o = (G[..., j * H:(j + 1) * H] for j in range(4))
-        K3, Ko, Kc = w.factors[layer]
-        k_i, k_f, k_g = K3[:, :, 0], K3[:, :, 1], K3[:, :, 2]
-        np.subtract(1.0, i, k_i)
-        k_i *= i
+        K, Kc = w.factors[layer]
+        k_i, k_f, k_g, k_o = (K[..., j * H:(j + 1) * H] for j in range(4))
+        np.subtract(1.0, G, K)
+        K *= G                                    # σ'(a) = σ (1 - σ) for i, f, o (all at once)
         k_i *= g                                  # g i (1 - i)
-        np.subtract(1.0, f, k_f)
-        k_f *= f
         k_f *= w.C[layer][:w.T]                   # c_{t-1} f (1 - f)
+        k_o *= tc                                 # tanh(c_t) o (1 - o)
         np.multiply(g, g, k_g)
         np.subtract(1.0, k_g, k_g)
         k_g *= i                                  # i (1 - g²)
-        np.subtract(1.0, o, Ko)
-        Ko *= o
-        Ko *= tc                                  # tanh(c_t) o (1 - o)
         np.multiply(tc, tc, Kc)
         np.subtract(1.0, Kc, Kc)
         Kc *= o                                   # o (1 - tanh²(c_t))
-        return K3, Ko, Kc, f, self._params[gated_names(layer, self.roles)["W_h"]]
+        return split_gates(K, 4), Kc, f, self._params[gated_names(layer, self.roles)["W_h"]]
 
     def _step_back(self, fac, t, dh, dc_next, dgx, dgh, dh_prev, dc):
         """dh = dL/dh_t, dc_next = dL/dc_t arriving from step t+1 (…, N, H) -> dL/da_t into
         dgh (…, N, 4H) (dgx is the same array: the x and h parts of a gate get one gradient),
         dL/dh_{t-1} into dh_prev and dL/dc_{t-1} into dc."""
-        K3, Ko, Kc, f, W_h = fac
+        K, Kc, f, W_h = fac
         np.multiply(dh, Kc[t], dc)
         dc += dc_next                                 # dL/dc_t
         d = split_gates(dgh, 4)
-        np.multiply(dc[..., None, :], K3[t], d[..., :3, :])   # da_i, da_f, da_g
-        np.multiply(dh, Ko[t], d[..., 3, :])                  # da_o
+        np.multiply(dc[..., None, :], K[t, :, :3], d[..., :3, :])   # da_i, da_f, da_g
+        np.multiply(dh, K[t, :, 3], d[..., 3, :])                   # da_o
         np.dot(dgh.reshape(-1, dgh.shape[-1]), W_h, dh_prev.reshape(-1, dh.shape[-1]))
         dc *= f[t]                                    # sent back: dL/dc_t ⊙ f_t
 
