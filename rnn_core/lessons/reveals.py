@@ -208,8 +208,8 @@ def error_grows(obs: Observation) -> Reveal:
              "values it never saw and carries a state that drifts further from the truth at "
              "every block.").format(q=quarter, first=first, last=last, factor=last / first)
     metrics = ((_("First quarter RMSE"), _f(first)), (_("Last quarter RMSE"), _f(last)))
-    return Reveal(answer, {"first": first, "last": last, "errors": err.tolist()}, metrics,
-                  text)
+    values = {"first": first, "last": last, "factor": last / first, "errors": err.tolist()}
+    return Reveal(answer, values, metrics, text)
 
 
 # ----- persistence -----------------------------------------------------------------------------
