@@ -341,11 +341,11 @@ def test_compare_shows_the_race_table_equal_to_the_core_and_to_the_formulas(race
         err = test["actual"].to_numpy() - test[model].to_numpy()
         assert shown.loc[model, "MAE"] == pytest.approx(np.mean(np.abs(err)), rel=1e-12)
         assert shown.loc[model, "RMSE"] == pytest.approx(np.sqrt(np.mean(err ** 2)), rel=1e-12)
-    one_step = figure(at, "race_pred_chart")["data"]
+    one_step = figure(at, "race_chart")["data"]  # one chart: one step ahead and free-running
     for model in ("RNN", "GRU", "LSTM", "MLP", "Persistence"):
         trace = next(t for t in one_step if t["name"] == f"{model} one-step (test)")
         np.testing.assert_allclose(trace_values(trace["y"]), test[model].to_numpy())
-    forecast = {t["name"] for t in figure(at, "race_forecast_chart")["data"]}
+    forecast = {t["name"] for t in one_step}
     for model in ("RNN", "GRU", "LSTM", "MLP"):
         assert {f"{model} extrapolation past the data",
                 f"{model} free-running over test"} <= forecast
@@ -359,7 +359,7 @@ def test_the_race_seed_spread_is_drawn_and_counted_per_cell(raced):
     at.slider(key="race_bands_n").set_value(2).run()
     assert not page_errors(at), page_errors(at)
     race = at.session_state["race"]
-    forecast = figure(at, "race_forecast_chart")["data"]
+    forecast = figure(at, "race_chart")["data"]
     series = pd.Series(race.prepared.values, index=race.prepared.index)
     for cell in CELLS:
         name = MODEL_NAMES[cell]

@@ -23,7 +23,8 @@ def held_out(predictions: pd.DataFrame) -> pd.DataFrame:
 
 
 def race_section(race: Race) -> None:
-    """The race's overlay charts, its one metrics table, the seed spread per cell, downloads."""
+    """The race's overlay chart (one step ahead and free-running, every model, the seed spread
+    per cell), its one metrics table, and downloads."""
     st.header(_("Cell race"), anchor="cell-race")
     results.mismatch_notice(race)
     ev = results.race_evaluation(race)
@@ -38,15 +39,14 @@ def race_section(race: Race) -> None:
         st.info(note)
 
     prepared = race.prepared
-    shown = held_out(ev.predictions)
-    parts = {p: b for p, b in prepared.bounds().items() if p in set(shown["part"])}
-    st.plotly_chart(charts.predictions_chart(shown, parts, prepared.units),
-                    key="race_pred_chart", width="stretch")
-    if len(ev.metrics):
-        results.metrics_table(ev, key="race_metrics_table")
     bands = seeds_ui.race_bands(race)
     actual = pd.Series(prepared.values, index=prepared.index)
     st.plotly_chart(charts.forecast_chart(actual, ev.extrapolation, ev.free_run, prepared.units,
-                                          bands),
-                    key="race_forecast_chart", width="stretch")
+                                          bands, one_step=held_out(ev.predictions)),
+                    key="race_chart", width="stretch")
+    st.caption(_("Thin lines: one step ahead, every input real; dotted: fed with their own "
+                 "predictions from the start of the test part; wide: past the end of the data. "
+                 "Click a legend entry to hide a line."))
+    if len(ev.metrics):
+        results.metrics_table(ev, key="race_metrics_table")
     results.race_downloads(ev)

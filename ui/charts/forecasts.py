@@ -65,10 +65,13 @@ def predictions_chart(pred: pd.DataFrame, bounds: dict[str, tuple], units: str) 
 
 def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
                    free_run: pd.DataFrame | None, units: str,
-                   bands: dict[str, np.ndarray] | None = None) -> go.Figure:
+                   bands: dict[str, np.ndarray] | None = None,
+                   one_step: pd.DataFrame | None = None) -> go.Figure:
     """Free-running forecasts: from the start of the test part over it (when the task has one),
     and past the end, for every model column of `extrapolation` (a race's cells and the MLP).
-    bands: model -> (n_seeds, horizon) extrapolations over seeds, shaded min..max."""
+    bands: model -> (n_seeds, horizon) extrapolations over seeds, shaded min..max. one_step:
+    a predictions table (rows of the points to draw) whose one-step predictions are overlaid,
+    thin, so one chart shows both ways of forecasting (the cell race)."""
     free_run = free_run if free_run is not None else pd.DataFrame()
     fig = go.Figure()
     fig.add_scatter(x=history.index, y=history.to_numpy(), name=_("actual"), mode="lines",
@@ -76,6 +79,12 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
     if "true" in extrapolation:
         fig.add_scatter(x=extrapolation.index, y=extrapolation["true"], name=_("true curve"),
                         mode="lines", line=dict(color=COLORS["true"], dash="dash"))
+    parts = _parts(one_step) if one_step is not None else ""
+    for name in models_in(one_step):  # teacher forcing: every input real
+        fig.add_scatter(x=one_step.index, y=one_step[name],
+                        name=_("{model} one-step{parts}").format(model=_(name), parts=parts),
+                        mode="lines", line=dict(color=COLORS[name], width=1,
+                                                dash=ONE_STEP_DASH.get(name)))
     for name in models_in(extrapolation):  # every model: a run's two, or a race's cells too
         if name in free_run:
             fig.add_scatter(x=free_run.index, y=free_run[name],
@@ -91,7 +100,12 @@ def forecast_chart(history: pd.Series, extrapolation: pd.DataFrame,
     if len(free_run):
         shade_parts(fig, {"test": (free_run.index[0], history.index[-1])})
     fig.update_yaxes(range=forecast_range(history, extrapolation))
-    return styled(fig, _("Forecasts fed with their own predictions"), y_title=units)
+    if one_step is not None and len(one_step):  # the points scored, the forecast after them
+        first, last = one_step.index[0], extrapolation.index[-1]
+        fig.update_xaxes(range=[first - (last - first) * 0.05, last])
+    title = (_("Forecasts fed with their own predictions") if one_step is None else
+             _("One step ahead (thin) and fed with their own predictions"))
+    return styled(fig, title, y_title=units)
 
 
 FORECAST_MARGIN = 0.5  # forecasts may wander half the data's range beyond it and stay drawn
