@@ -381,3 +381,13 @@ def test_a_race_on_other_settings_says_so_and_offers_to_race_again(raced):
     assert not page_errors(at), page_errors(at)
     assert at.session_state["race"].cfg.n_hidden == 9
     assert at.session_state["race"].epochs_done == 4
+
+
+def test_a_race_over_the_compute_cap_is_refused_in_words_and_nothing_trains():
+    # the Elman cell alone fits under the cap, the three cells together (1 + 3 + 4) do not
+    at = open_with_link("pages/2_Train.py", {"epochs": "2000", "n_points": "600",
+                                             "n_hidden": "16", "window": "20"})
+    at.button(key="race_btn").click().run()
+    assert not page_errors(at), page_errors(at)
+    assert "Cannot race the cells: Racing the three cells would need about" in texts(at)
+    assert "race" not in at.session_state and "training" not in at.session_state
