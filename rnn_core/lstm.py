@@ -22,7 +22,7 @@ step t+1) and dc' = dL/dc_t arriving from step t+1 (= dL/dc_{t+1} ⊙ f_{t+1}):
 The forget gate is the cure for the vanishing gradient: along the cell, dL/dc_{t-1} is dL/dc_t
 times f_t, with no squashing derivative in between, so a gate near 1 carries the gradient
 across many steps. The machinery (layers, blocks, outputs, truncation, the public methods) is
-shared with the GRU (gru.py, `GatedRNN`); its speed notes apply here; in addition, c_t and
+shared with the GRU (gated.py, `GatedRNN`); its speed notes apply here; in addition, c_t and
 tanh(c_t) of every step are kept for the backward pass.
 
 The state. An LSTM carries two (N, H) arrays per layer. Everywhere a state goes in or comes out
@@ -34,7 +34,7 @@ layer) gives the h rows and starts the cells at 0: zeros((L, N, H)) is the zero 
 """
 import numpy as np
 
-from .gru import GatedRNN, gated_names, split_gates
+from .gated import GatedRNN, gated_names, split_gates
 from .rnn import finite_array
 
 
