@@ -385,3 +385,30 @@ def test_pressing_train_on_the_train_page_trains_on_workers_with_the_same_number
     assert pool.gate.holders == before  # every turn given back
     assert at.session_state["train_lane"].holders == 0
     assert "Trained 40 epochs" in "\n".join(str(s.value) for s in at.success)
+
+
+def test_when_no_worker_is_free_the_train_page_trains_on_the_server_and_says_so():
+    from ui.engine import training_pool
+
+    params = {"epochs": "12", "n_points": "300", "n_hidden": "8", "window": "10"}
+    at = open_with_link("pages/2_Train.py", params)
+    pool, _ = training_pool()
+    saved = pool.queue_timeout
+    assert pool.gate.acquire(1.0)  # another session keeps the only turn... and every other
+    held = 1
+    while pool.gate.acquire(0.0):  # the rest of the server's turns, too
+        held += 1
+    pool.queue_timeout = 0.3
+    try:
+        at.button(key="train_btn").click().run()
+    finally:
+        pool.queue_timeout = saved
+        for _ in range(held):
+            pool.gate.release()
+    assert not page_errors(at), page_errors(at)
+    notes = [str(i.value) for i in at.info]
+    assert any(n.startswith("Every training worker was busy for 0.3 s; training continues on "
+                            "the server from epoch 0, with the model trained so far.")
+               for n in notes), notes
+    cfg = LabConfig(epochs=12, n_points=300, n_hidden=8, window=10)
+    assert_same(at.session_state["run"], in_process(cfg, 12))
