@@ -24,8 +24,8 @@ scheduler` and `dask worker --nworkers 2 --nthreads 1` started as separate proce
 
 Why not Chromium for every student: on this 2-core machine one headless Chromium page used 2.6x
 the CPU of the server's whole process tree for the same student (12.4 s against 4.7 s for three
-page loads and trainings; bench/README.md, "Capacity"), so 30 pages would measure Chromium. `--browser-check` runs the real browser for N = 1 to show that the
-websocket student times the same thing.
+page loads and trainings; bench/README.md, "Capacity"), so 30 pages would measure Chromium.
+`--browser-check` runs the real browser for one student beside the websocket student.
 """
 
 from __future__ import annotations
