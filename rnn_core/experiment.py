@@ -90,6 +90,7 @@ class Run:
         self.mlp_history: History | None = None
         self.stopped = False
         self.diverged: str | None = None
+        self.train_mlp = True  # False: the MLP stays as it is (a race whose MLP diverged)
 
     def snapshot(self) -> "Run":
         """A copy with independent models, optimizers and histories (the prepared data, never
@@ -164,7 +165,8 @@ class Run:
         """
         for _ in range(epochs):
             self.task.train_rnn_epoch(self)
-            self._mlp_epoch()
+            if self.train_mlp:
+                self._mlp_epoch()
             if on_epoch is not None and on_epoch(self) is False:
                 self.stopped = True
                 return

@@ -69,6 +69,7 @@ class Race:
         self.runs: dict[str, Run] = {c: Run(prepared, cell=c) for c in CELLS}
         self.names = {c: MODEL_NAMES[c] for c in CELLS}
         self.stopped = False
+        self.mlp_diverged: str | None = None  # the MLP baseline's divergence, said once
 
     # ----- what LiveTraining needs of a run ----------------------------------------------------
     @property
@@ -106,11 +107,19 @@ class Race:
         (None when no cell diverged)."""
         said = [_("{cell}: {why}").format(cell=_(self.labels()[c]), why=run.diverged)
                 for c, run in self.runs.items() if run.diverged]
-        if not said:
-            return None
-        if self.training():
+        if said and self.training():
             said.append(_("The other cells went on."))
-        return " ".join(said)
+        if self.mlp_diverged:
+            said.append(self.mlp_diverged)
+        return " ".join(said) or None
+
+    def _stop_mlp(self, err: TrainingDiverged) -> None:
+        """The MLP baseline diverged (the same MLP in every cell's run, at its last sane epoch):
+        it stops training in every run, and the race says so once; the cells go on."""
+        for run in self.runs.values():
+            run.train_mlp = False
+        self.mlp_diverged = _("The MLP baseline diverged and stopped: {why} The cells went "
+                              "on.").format(why=err)
 
     def training(self) -> list[str]:
         """The cells still training (not diverged)."""
@@ -127,6 +136,9 @@ class Race:
                 try:
                     run.train(1)
                 except TrainingDiverged as err:
+                    if err.model == "MLP":  # the baseline, not the cell: the cells go on
+                        self._stop_mlp(err)
+                        continue
                     run.diverged = _("{why} It stopped there, keeping its {epochs}.").format(
                         why=err, epochs=counted(run.epochs_done, "epoch"))
             if not self.training():
@@ -208,6 +220,8 @@ class Race:
             metrics = self._merge({c: ev.metrics for c, ev in evs.items()}, metrics, axis="index")
         notes = list(base.notes) + [self._diverged_note(c) for c, run in self.runs.items()
                                     if run.diverged]
+        if self.mlp_diverged:
+            notes.append(self.mlp_diverged)
         return Evaluation(
             predictions=self._merge({c: ev.predictions for c, ev in evs.items()},
                                     base.predictions),

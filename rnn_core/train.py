@@ -50,18 +50,22 @@ class TrainingDiverged(ValueError):
 
     epoch: the 0-based epoch it happened in; loss: the offending loss (an epoch mean, one
     mini-batch's, or NaN/inf); start_loss: the run's starting loss (None if it could not be
-    measured); kept_epochs: the epochs the model and its History keep (the sane ones).
+    measured); kept_epochs: the epochs the model and its History keep (the sane ones);
+    model: the class name of the model whose loss exploded ("RNN", "GRU", "MLP"…), if known.
     """
 
-    def __init__(self, epoch, loss, start_loss=None, kept_epochs=None, message=None):
+    def __init__(self, epoch, loss, start_loss=None, kept_epochs=None, message=None,
+                 model=None):
         self.epoch, self.loss = epoch, loss
         self.start_loss = start_loss
         self.kept_epochs = epoch if kept_epochs is None else kept_epochs
+        self.model = model
         super().__init__(message or _("Training diverged in epoch {value}: the loss became "
                                       "{loss}.").format(value=epoch + 1, loss=loss))
 
     def __reduce__(self):  # picklable (sweep workers), although __init__ takes several arguments
-        return type(self), (self.epoch, self.loss, self.start_loss, self.kept_epochs, str(self))
+        return type(self), (self.epoch, self.loss, self.start_loss, self.kept_epochs, str(self),
+                            self.model)
 
 
 @dataclass(eq=False)
@@ -212,7 +216,7 @@ class _Guard:
         raise TrainingDiverged(
             epoch, float(loss), self.history.start_loss, kept,
             _("Training diverged in epoch {value}: {what}. {back} {advice}").format(
-                value=epoch + 1, what=what, back=back, advice=advice))
+                value=epoch + 1, what=what, back=back, advice=advice), model=self.name)
 
 
 # _mean_loss runs the model on chunks of this many time steps (windows x steps per window), or

@@ -214,6 +214,20 @@ def test_a_gru_that_really_diverges_leaves_the_elman_rnn_and_the_lstm_training()
     assert any("numbers are those of its initial weights" in note for note in notes)
 
 
+def test_a_diverging_mlp_baseline_stops_alone_and_no_cell_is_called_diverged():
+    # measured: at learning rate 1 with no clipping and 200 hidden units the MLP's loss
+    # explodes in its first epoch; the cells' do not
+    cfg = SMALL.replace(lr=1.0, clip=0.0, mlp_hidden=200, epochs=4)
+    race = trained_race(cfg)
+    assert race.training() == list(CELLS)  # every cell still trains
+    assert all(run.epochs_done == 4 and run.diverged is None for run in race.runs.values())
+    assert race.mlp_diverged.startswith("The MLP baseline diverged and stopped")
+    assert "the MLP's" in race.mlp_diverged and race.diverged == race.mlp_diverged
+    first = race.runs["rnn"].mlp.params.flat  # the MLP stays at its last sane weights
+    assert all(np.array_equal(run.mlp.params.flat, first) for run in race.runs.values())
+    assert any(note == race.mlp_diverged for note in race.evaluate(true_curve(cfg)).notes)
+
+
 def test_a_race_whose_every_cell_diverges_raises_like_a_run():
     race = Race(prepare(series_of(SMALL), SMALL))
     for run in race.runs.values():

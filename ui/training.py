@@ -306,9 +306,9 @@ def _where(trainer: LiveTraining) -> str:
 
 def _race_diverged(err: TrainingDiverged, race: Race) -> None:
     """Every cell of a race diverged: keep it, each cell at its last sane epoch and marked."""
-    state.update_race(race)
-    state.flash("error", _("{why} Each cell keeps the epochs before its loss exploded, and "
-                           "your data is unchanged.").format(why=err))
+    state.update_race(race)  # the screen's report names each cell's divergence (once)
+    state.flash("error", _("Every cell of the race diverged. Each keeps the epochs before its "
+                           "loss exploded, and your data is unchanged."))
 
 
 def live_loop(slots: Slots, log_y: bool) -> None:
