@@ -154,3 +154,11 @@ def extract_python(fileobj, keywords, comment_tags, options):
             yield node.lineno, "ngettext", (f"{{n}} {args[1]}", f"{{n}} {plural}"), comments
         elif args:
             yield node.lineno, name, tuple(args) if len(args) > 1 else args[0], comments
+
+
+def in_language(lang: str, fn, *args):
+    """fn(*args) with `lang` as the language: how a worker process (loky, Dask), which has
+    no session, writes its messages in the language of the student who sent the work.
+    Picklable with functools.partial(in_language, current_language(), fn)."""
+    set_language(lang)
+    return fn(*args)

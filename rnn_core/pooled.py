@@ -40,6 +40,7 @@ from typing import Callable
 from threadpoolctl import threadpool_limits
 
 from rnn_core.executors import IDLE_TIMEOUT, Engine
+from rnn_core.i18n import current_language, in_language
 from rnn_core.train import TrainingDiverged
 from rnn_core.words import counted
 
@@ -271,6 +272,7 @@ class LiveTraining:
         self.pool = pool
         self.lane = lane if lane is not None else Lane()
         self.chunk_seconds = chunk_seconds
+        self.lang = current_language()  # the workers write their messages in the student's
         self.note = ""
         self.reason = ""  # the note's first part: why training moved to the server
         self.failure: BaseException | None = None  # the error behind it, for logs and tests
@@ -379,10 +381,12 @@ class LiveTraining:
         try:
             payload = pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)
             try:
-                future = pool.executor().submit(train_chunk, payload, epochs)
+                future = pool.executor().submit(in_language, self.lang, train_chunk, payload,
+                                                epochs)
             except Exception:  # loky: a pool a dead worker broke earlier; try a fresh one
                 pool.broken()
-                future = pool.executor().submit(train_chunk, payload, epochs)
+                future = pool.executor().submit(in_language, self.lang, train_chunk, payload,
+                                                epochs)
         except Exception as err:  # a shut-down executor, a closed Dask client
             turn.release()
             raise _PoolFailed("The training workers stopped") from err

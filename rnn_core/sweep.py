@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from rnn_core.config import LabConfig, validated
 from rnn_core.executors import Engine, Feeder
-from rnn_core.i18n import _
+from rnn_core.i18n import _, current_language, in_language
 from rnn_core.runner import run_config
 from rnn_core.tasks import get_task
 from rnn_core.words import counted
@@ -145,7 +145,9 @@ class Sweep:
                  should_stop=None, max_in_flight: int | None = None, task=None):
         # task(cfg) -> dict, when each config makes its own data (series None); else run_task
         fn, args = (run_task, (series,)) if task is None else (task, ())
-        self._feeder = Feeder(executor, fn, list(configs), args=args, limit=max_in_flight)
+        # the workers write their messages (a diverged run…) in the student's language
+        self._feeder = Feeder(executor, in_language, list(configs),
+                              args=(current_language(), fn, *args), limit=max_in_flight)
         self.total = self._feeder.total
         self._results = _as_finished(self._feeder, on_result, should_stop)
 

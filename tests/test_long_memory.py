@@ -185,3 +185,18 @@ def test_the_sweep_page_runs_the_memory_sweep_and_shows_the_cores_numbers():
     for row in summary.itertuples():
         assert f"{row.model} {row.mean:.2f}" in page
     assert '"type":"scatter"' in at.get("plotly_chart")[0].proto.spec.replace(" ", "")
+
+
+def test_a_sweep_worker_writes_its_messages_in_the_students_language():
+    from rnn_core.i18n import set_language
+
+    configs = memory_grid(echo_config(epochs=2, n_hidden=4, optimizer="sgd", lr=10.0,
+                                      clip=0.0), lags=[3], cells=["rnn"], seeds=[0])
+    try:
+        set_language("zh")
+        here = memory_task(configs[0])["error"]
+        with local_engine(1) as eng, run_sweep(eng, None, configs, task=memory_task) as sweep:
+            there = next(iter(sweep))[1]["error"]
+    finally:
+        set_language("en")
+    assert there == here and "训练在第 1 轮发散" in there

@@ -292,6 +292,23 @@ def test_divergence_in_a_worker_reaches_the_caller_with_the_run_at_its_last_sane
     assert_same(trainer.run, ref)
 
 
+def test_a_worker_writes_its_messages_in_the_students_language(loky_pool):
+    from rnn_core.i18n import set_language
+
+    cfg = SMALL.replace(optimizer="sgd", lr=50.0, clip=0.0)  # explodes in the first epoch
+    try:
+        set_language("zh")
+        with pytest.raises(TrainingDiverged) as here:
+            fresh_run(cfg).train(3)
+        trainer = LiveTraining(fresh_run(cfg), loky_pool, chunk_seconds=30.0)
+        with pytest.raises(TrainingDiverged) as there:
+            trainer.train(3)
+    finally:
+        set_language("en")
+    assert trainer.pids  # it came from a worker process
+    assert str(there.value) == str(here.value) and "训练在第 1 轮发散" in str(there.value)
+
+
 # ----- limits ----------------------------------------------------------------------------------
 def _train_in_threads(trainers) -> None:
     threads = [threading.Thread(target=t.train, args=(SLOWER.epochs,)) for t in trainers]
