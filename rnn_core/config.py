@@ -110,7 +110,7 @@ FIELDS: dict[str, Field] = {
                       N_("Echo series only: every value comes back 0.95 times as large this many "
                          "points later, over fresh noise. A model must remember L steps to "
                          "predict it; the window must be at least L to see the echo."),
-                      lo=1, hi=200),
+                      lo=2, hi=200),
     "x_start": Field(N_("x from"),
                      N_("First x coordinate of the synthetic curve."), lo=-100.0, hi=100.0),
     "x_stop": Field(N_("x to"),

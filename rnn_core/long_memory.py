@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import time
 
+import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
@@ -87,10 +88,24 @@ def memory_task(cfg: LabConfig) -> dict:
             run.train(cfg.epochs)
     except ValueError as err:  # a refused run, or TrainingDiverged
         return {"lag": cfg.echo_lag, "cell": cfg.cell, "seed": cfg.seed, "error": str(err)}
-    ratios = no_memory_ratios(evaluate(run), prepared.part_values("train"))
+    ev = evaluate(run)
+    ratios = no_memory_ratios(ev, prepared.part_values("train"))
     return {"lag": cfg.echo_lag, "cell": cfg.cell, "seed": cfg.seed,
             **{f"ratio_{m}": r for m, r in ratios.items()},
+            "ratio_best": oracle_ratio(prepared, ev, cfg.echo_lag),
             "seconds": time.perf_counter() - t0}
+
+
+def oracle_ratio(prepared, ev, lag: int) -> float:
+    """The best possible forecast's ratio on these test points: it knows the equation and
+    predicts 0.95·y_(t-L) for y_t (only the fresh noise is left), scored like the models
+    (MSE ÷ the training mean's MSE). About BEST_RATIO on average; on one test part it varies."""
+    test = ev.predictions[ev.predictions["part"] == "test"]
+    at = prepared.index.get_indexer(test.index)  # positions of the test targets in the series
+    actual = prepared.values[at]
+    oracle = ECHO_STRENGTH * prepared.values[at - lag]  # y_t = 0.95·y_(t-L) + noise
+    baseline = np.mean((actual - np.mean(prepared.part_values("train"))) ** 2)
+    return float(np.mean((oracle - actual) ** 2) / baseline)
 
 
 def memory_table(results) -> pd.DataFrame:
@@ -109,14 +124,15 @@ def memory_table(results) -> pd.DataFrame:
 
 def memory_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per (lag, model): mean, sd, min and max of the ratio over the seeds that worked, and how
-    many seeds. Models: each cell (its RNN ratio, labelled by CELL_LABELS), then the MLP and
-    persistence (their ratios averaged over every cell's runs, which train the same MLP)."""
+    many seeds. Models: each cell (its RNN ratio, labelled by CELL_LABELS), then the MLP,
+    persistence and "best" (the oracle: one value per seed, as every cell's runs share the same
+    series and MLP)."""
     ok = table[table["error"] == ""]
     rows = []
     for lag, at_lag in ok.groupby("lag", sort=True):
         for cell, runs in at_lag.groupby("cell", sort=False):
             rows.append(_stats(lag, CELL_LABELS[cell], runs["ratio_RNN"]))
-        for model in ("MLP", "Persistence"):
+        for model in ("MLP", "Persistence", "best"):
             if f"ratio_{model}" in at_lag:
                 first = at_lag.drop_duplicates("seed")  # one per seed: the same series and MLP
                 rows.append(_stats(lag, model, first[f"ratio_{model}"]))

@@ -119,7 +119,7 @@ def stream(progress_slot, chart_slot) -> None:
                     engine=eng.describe()))
                 summary = _summary(results)
                 if summary is not None:
-                    chart_slot.plotly_chart(memory_chart(summary, BEST_RATIO),
+                    chart_slot.plotly_chart(memory_chart(summary),
                                             key=f"mem_live_{len(results)}", width="stretch")
     finally:
         sweep.close()
@@ -136,12 +136,19 @@ def _summary(results):
     return memory_summary(table) if len(ok) else None
 
 
+def model_label(model: str) -> str:
+    """A summary row's model as the page names it ("best" is the forecast that knows the
+    equation)."""
+    return _("best possible") if model == "best" else _(model)
+
+
 def describe(summary) -> str:
     """One sentence per lag: each model's mean ratio and its range over seeds."""
     lines = []
     for lag, rows in summary.groupby("lag", sort=True):
         parts = [_("{model} {mean:.2f} ({lo:.2f}–{hi:.2f})").format(
-            model=_(r.model), mean=r.mean, lo=r.min, hi=r.max) for r in rows.itertuples()]
+            model=model_label(r.model), mean=r.mean, lo=r.min, hi=r.max)
+            for r in rows.itertuples()]
         lines.append(_("L = {lag}: {parts}").format(lag=lag, parts="; ".join(parts)))
     return "\n".join(f"- {line}" for line in lines)
 
@@ -159,14 +166,16 @@ def results(chart_slot) -> None:
     summary = _summary(rows)
     if summary is None:
         return
-    chart_slot.plotly_chart(memory_chart(summary, BEST_RATIO), key="mem_chart", width="stretch")
+    chart_slot.plotly_chart(memory_chart(summary), key="mem_chart", width="stretch")
     st.markdown(_("Test MSE ÷ the no-memory forecast's, mean (lowest–highest seed) over "
                   "{seeds}:").format(seeds=counted(int(summary["n_seeds"].max()), "seed")))
     st.markdown(describe(summary))
-    st.caption(_("1 means the model predicts the echo no better than the training mean; {best:.2f} "
-                 "is the best any forecast can do (the fresh noise of each step). The MLP reads "
-                 "the whole window at once, so it shows what the window holds; persistence, "
-                 "which repeats the last value, ignores the echo.").format(best=BEST_RATIO))
+    st.caption(_("1 means the model predicts the echo no better than the training mean. 'Best "
+                 "possible' is a forecast that knows the equation, 0.95·y(t−L), scored on the "
+                 "same test points: only each step's fresh noise is left (about {best:.2f} on "
+                 "average). The MLP reads the whole window at once, so it shows what the window "
+                 "holds; persistence, which repeats the last value, ignores the echo.").format(
+        best=BEST_RATIO))
     st.download_button(_("Download the runs (CSV)"), table.to_csv(index=False).encode("utf-8"),
                        file_name="rnn_lab_long_memory.csv", mime="text/csv", key="mem_csv")
 

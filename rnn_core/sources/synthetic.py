@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rnn_core.i18n import N_, _
+from rnn_core.words import counted
 
 from .series import DataSourceError, SeriesData, infer_frequency
 
@@ -23,6 +24,7 @@ RANDOM_WALK_STEP = 0.1
 # The echo series: every value comes back ECHO_STRENGTH times as large `lag` steps later, over
 # fresh noise (see `echo_values`). 0.95 leaves 1 - 0.95² ≈ 10% of its variance unpredictable.
 ECHO_STRENGTH = 0.95
+WARM_PERIODS = 70  # periods of L values drawn and dropped before the series starts
 
 _DESCRIPTIONS = {
     "xsinx": "x·sin(x)",
@@ -71,10 +73,11 @@ def echo_values(n: int, lag: int, rng: np.random.Generator) -> np.ndarray:
 
     Stationary with variance 1: Var y = c²·Var y + (1 - c²). Neighbours are uncorrelated (for
     L > 1), so persistence cannot predict it, and no forecast without memory beats the mean (0):
-    its mean squared error is 1. A model that remembers y_(t+1-L) can reach 1 - c² ≈ 0.10.
-    The first 10·L values (a warm-up from zeros) are dropped.
+    its mean squared error is 1. A model that remembers y_(t+1-L) can reach 1 - c² ≈ 0.10 on
+    average. The series starts from zeros and the first WARM_PERIODS·L values are dropped:
+    after k periods the variance is 1 - c^(2k), within 0.1% of 1 from k = 70 on.
     """
-    warm = 10 * lag
+    warm = WARM_PERIODS * lag
     e = rng.standard_normal(n + warm)
     y = np.sqrt(1.0 - ECHO_STRENGTH ** 2) * e
     for start in range(lag, n + warm, lag):  # one block of L values at a time
@@ -111,8 +114,8 @@ def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float =
         steps = rng.uniform(-RANDOM_WALK_STEP, RANDOM_WALK_STEP, size=x.size - 1)
         clean = np.concatenate([[0.0], np.cumsum(steps)])  # y_i = y_(i-1) + s_i
     elif kind == "echo":
-        if int(lag) != lag or not 1 <= lag < n_points // 4:
-            raise DataSourceError(_("The echo lag must be a whole number from 1 to {top} for "
+        if int(lag) != lag or not 2 <= lag < n_points // 4:
+            raise DataSourceError(_("The echo lag must be a whole number from 2 to {top} for "
                                     "{n} points, not {lag}.").format(
                                         top=n_points // 4 - 1, n=n_points, lag=lag))
         clean = echo_values(x.size, int(lag), rng)
@@ -127,10 +130,11 @@ def synthetic_series(kind: str = "xsinx", x_start: float = 0.01, x_stop: float =
         note = _("No model should beat persistence (tomorrow = today) on a random walk.")
     elif kind == "echo":
         note = _("y_t = {c}·y_(t−{lag}) + fresh noise, plus noise in [-{noise}, {noise}], seed "
-                 "{seed}: every value comes back {lag} points later. Neighbours are unrelated, "
-                 "so persistence cannot predict it; a model must remember {lag} steps, and a "
-                 "window shorter than {lag} cannot see the echo at all.").format(
-                     c=ECHO_STRENGTH, lag=lag, noise=f"{noise:g}", seed=seed)
+                 "{seed}: every value comes back {points} later. Neighbours are unrelated, so "
+                 "persistence cannot predict it; a model must remember {steps}, and a window "
+                 "shorter than {lag} cannot see the echo at all.").format(
+                     c=ECHO_STRENGTH, lag=lag, noise=f"{noise:g}", seed=seed,
+                     points=counted(lag, "point"), steps=counted(lag, "step"))
     else:
         note = _("y = {curve} + noise in [-{noise}, {noise}], seed {seed}.").format(
             curve=_DESCRIPTIONS[kind], noise=f"{noise:g}", seed=seed)

@@ -20,12 +20,14 @@ _COLOR = {"Elman RNN": COLORS["RNN"], "GRU": COLORS["GRU"], "LSTM": COLORS["LSTM
           "MLP": COLORS["MLP"], "Persistence": COLORS["Persistence"]}
 
 
-def memory_chart(summary: pd.DataFrame, best: float) -> go.Figure:
-    """summary: `rnn_core.long_memory.memory_summary` (lag, model, mean, min, max, n_seeds);
-    best: the lowest ratio any forecast can reach. Persistence, far above 1, is left out of the
-    chart (it is in the table): its scale would flatten every other line."""
+def memory_chart(summary: pd.DataFrame) -> go.Figure:
+    """summary: `rnn_core.long_memory.memory_summary` (lag, model, mean, min, max, n_seeds),
+    with the rows of "best" (the forecast that knows the equation, on the same test points)
+    drawn as the dashed floor. Persistence, far above 1, is left out of the chart (its line is
+    in the text): its scale would flatten every other line."""
     fig = go.Figure()
-    for model, rows in summary[summary["model"] != "Persistence"].groupby("model", sort=False):
+    lines = summary[~summary["model"].isin(("Persistence", "best"))]
+    for model, rows in lines.groupby("model", sort=False):
         rows = rows.sort_values("lag")
         mean = rows["mean"].to_numpy(dtype=float)
         fig.add_scatter(
@@ -37,10 +39,13 @@ def memory_chart(summary: pd.DataFrame, best: float) -> go.Figure:
             hovertemplate=_("L = %{x}: %{y:.3f} (mean over seeds)") + "<extra></extra>")
     fig.add_hline(y=1.0, line=THRESHOLD, annotation_text=_("no memory (the training mean)"),
                   annotation_position="top left")
-    fig.add_hline(y=best, line=dict(color=OKABE_ITO["grey"], dash="dash"),
-                  annotation_text=_("best possible ({best:.2f})").format(best=best),
-                  annotation_position="bottom left")
-    top = float(np.nanmax(summary.loc[summary["model"] != "Persistence", "max"]))
+    best = summary[summary["model"] == "best"].sort_values("lag")
+    if len(best):
+        fig.add_scatter(x=best["lag"], y=best["mean"], mode="lines",
+                        name=_("best possible: 0.95·y(t−L), on these test points"),
+                        line=dict(color=OKABE_ITO["grey"], dash="dash", width=1.5),
+                        hovertemplate=_("L = %{x}: %{y:.3f}") + "<extra></extra>")
+    top = float(np.nanmax(lines["max"]))
     fig.update_yaxes(range=[0, max(1.25, min(top * 1.05, 3.0))])
     lags = sorted(summary["lag"].unique())
     fig.update_xaxes(**integer_axis(lags[0], lags[-1], lags))
