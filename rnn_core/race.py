@@ -33,7 +33,6 @@ from rnn_core.config import MAX_COMPUTE, compute_cost
 from rnn_core.evaluate import Evaluation, LiveView, evaluate, live_view
 from rnn_core.experiment import MODEL_NAMES, ComputeCapExceeded, Prepared, Run
 from rnn_core.i18n import _
-from rnn_core.metrics import LABELS
 from rnn_core.train import History, TrainingDiverged
 from rnn_core.words import counted
 
@@ -255,40 +254,6 @@ class Race:
 
 
 # ----- over seeds ---------------------------------------------------------------------------------
-def beat_persistence(table: pd.DataFrame) -> tuple[int, int]:
-    """(seeds whose model beat persistence, seeds that worked) in a seed spread's table
-    (rnn_core.sweep.results_table: the cell's numbers are its `RNN_*` columns)."""
-    ok = table[table["error"].fillna("") == ""] if "error" in table else table
-    if "RNN_REL_MAE" not in ok:
-        return 0, len(ok)
-    ratio = ok["RNN_REL_MAE"].to_numpy(dtype=np.float64)
-    return int(np.sum(ratio < 1)), len(ok)
-
-
-def describe_cell_spread(label: str, table: pd.DataFrame) -> str:
-    """One sentence on one cell's seed spread, e.g. 'GRU: over seeds 0–9 it beat persistence in
-    8 of 10 (MAE ÷ persistence MAE 0.41–1.1, median 0.62).'"""
-    ok = table[table["error"].fillna("") == ""] if "error" in table else table
-    if not len(ok):
-        return _("{cell}: every seed failed.").format(cell=label)
-    seeds = ok["seed"].astype(int)
-    out = _("{cell}: over seeds {first}–{last}").format(cell=label, first=seeds.min(),
-                                                       last=seeds.max())
-    wins, n = beat_persistence(table)
-    if "RNN_REL_MAE" in ok and ok["RNN_REL_MAE"].notna().all():
-        ratio = ok["RNN_REL_MAE"]
-        out += _(" it beat persistence in {wins} of {n} ({ratio_name} {lo:.2f}–{hi:.2f}, "
-                 "median {median:.2f})").format(wins=wins, n=n, ratio_name=_(LABELS["rel_mae"]),
-                                                lo=ratio.min(), hi=ratio.max(),
-                                                median=ratio.median())
-    else:
-        out += _(" ({runs})").format(runs=counted(n, "run"))
-    if "RNN_RMSE" in ok:
-        out += _("; its RMSE ranged {lo:.3g}–{hi:.3g}").format(lo=ok["RNN_RMSE"].min(),
-                                                              hi=ok["RNN_RMSE"].max())
-    return out + "."
-
-
 def race_spread(executor, series: pd.Series, cfg, seeds, *, should_stop=None) -> dict:
     """Each cell's seed spread (rnn_core.sweep.seed_spread of `cfg.replace(cell=c)`): cell key
     -> SeedSpread, with test (S, n_test) and extrapolation (S, horizon) of that cell."""

@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from rnn_core.config import LabConfig, validated
 from rnn_core.executors import Engine, Feeder
 from rnn_core.i18n import _, current_language, in_language
+from rnn_core.metrics import LABELS
 from rnn_core.runner import run_config
 from rnn_core.tasks import get_task
 from rnn_core.words import counted
@@ -313,23 +314,38 @@ def seed_spread(executor: Executor | Engine, series: pd.Series, cfg: LabConfig, 
     return SeedSpread(np.array(seeds), stack("test_rnn"), stack("extrapolation_rnn"), table)
 
 
-def describe_spread(table: pd.DataFrame) -> str:
-    """One sentence on a seed spread's outcome, e.g. 'Over seeds 0–9 (10 runs): the RNN beat
-    persistence in 9 of 10 (MAE ÷ persistence MAE 0.45–1.02, median 0.6); its RMSE ranged …'."""
+def beat_persistence(table: pd.DataFrame) -> tuple[int, int]:
+    """(seeds whose model beat persistence, seeds that trained) in a seed spread's table
+    (results_table: the recurrent model's numbers are its `RNN_*` columns, whatever its cell)."""
     ok = table[table["error"].fillna("") == ""] if "error" in table else table
+    if "RNN_REL_MAE" not in ok:
+        return 0, len(ok)
+    return int(np.sum(ok["RNN_REL_MAE"].to_numpy(dtype=np.float64) < 1)), len(ok)
+
+
+def describe_spread(table: pd.DataFrame, model: str = "RNN") -> str:
+    """One sentence on a seed spread, naming every seed tried, e.g. 'GRU, over seeds 0–9 (10
+    runs): it beat persistence in 8 of 10 (MAE ÷ persistence MAE 0.41–1.10, median 0.62); its
+    RMSE ranged 0.1–0.3.' A failed seed is named with its reason, and the counts are of the
+    seeds that trained ('… in 2 of 3 that trained …; seed 3 failed: …')."""
+    failed = table[table["error"].fillna("") != ""] if "error" in table else table.iloc[:0]
+    ok = table.drop(failed.index)
+    tried = table["seed"].astype(int)
+    out = _("{model}, over seeds {first}–{last} ({runs})").format(
+        model=model, first=tried.min(), last=tried.max(), runs=counted(len(table), "run"))
     if not len(ok):
-        return _("Every seed failed.")
-    seeds = ok["seed"].astype(int)
-    out = _("Over seeds {value}–{value2} ({runs})").format(
-              value=seeds.min(), value2=seeds.max(), runs=counted(len(ok), 'run'))
+        return out + _(": every seed failed ({why}).").format(why=failed["error"].iloc[0])
+    wins, n = beat_persistence(table)
+    trained = _("{n} that trained").format(n=n) if len(failed) else str(n)
     if "RNN_REL_MAE" in ok and ok["RNN_REL_MAE"].notna().all():
         ratio = ok["RNN_REL_MAE"]
-        out += (_(": the RNN beat persistence in {value} of {count} (MAE ÷ persistence MAE "
-                  "{value2:.2f}–{value3:.2f}, median {value4:.2f})").format(
-                    value=int((ratio < 1).sum()), count=len(ok), value2=ratio.min(),
-                    value3=ratio.max(), value4=ratio.median()))
+        out += _(": it beat persistence in {wins} of {trained} ({ratio_name} {lo:.2f}–{hi:.2f}, "
+                 "median {median:.2f})").format(wins=wins, trained=trained,
+                                                ratio_name=_(LABELS["rel_mae"]), lo=ratio.min(),
+                                                hi=ratio.max(), median=ratio.median())
     if "RNN_RMSE" in ok:
-        rmse = ok["RNN_RMSE"]
-        out += _("; the RNN's RMSE ranged {value:.3g}–{value2:.3g}").format(
-                   value=rmse.min(), value2=rmse.max())
+        out += _("; its RMSE ranged {lo:.3g}–{hi:.3g}").format(lo=ok["RNN_RMSE"].min(),
+                                                              hi=ok["RNN_RMSE"].max())
+    for row in failed.itertuples():
+        out += _("; seed {seed} failed: {why}").format(seed=int(row.seed), why=row.error)
     return out + "."

@@ -21,8 +21,9 @@ from rnn_core.executors import local_engine
 from rnn_core.experiment import MODEL_NAMES, ComputeCapExceeded, Run, prepare
 from rnn_core.metrics import LABELS
 from rnn_core.pooled import LiveTraining, Pool
-from rnn_core.race import Race, beat_persistence, check_race_cost, describe_cell_spread
+from rnn_core.race import Race, check_race_cost
 from rnn_core.runner import run_config
+from rnn_core.sweep import beat_persistence, describe_spread
 from rnn_core.train import TrainingDiverged
 
 SMALL = LabConfig(n_points=200, epochs=6, n_hidden=8, window=10, mlp_hidden=6)
@@ -265,8 +266,13 @@ def test_the_seed_sentence_counts_the_seeds_that_beat_persistence():
                           "RNN_RMSE": [0.1, 0.3, 0.2, np.nan],
                           "error": ["", "", "", "Training diverged"]})
     assert beat_persistence(table) == (2, 3)
-    assert describe_cell_spread("GRU", table).startswith(
-        "GRU: over seeds 0–2 it beat persistence in 2 of 3")
+    said = describe_spread(table, "GRU")
+    assert said.startswith("GRU, over seeds 0–3 (4 runs): it beat persistence in 2 of 3 that "
+                           "trained (MAE ÷ persistence MAE 0.50–1.20, median 0.90)")
+    assert said.endswith("; seed 3 failed: Training diverged.")
+    table.loc[1, "error"] = "Training diverged"  # a failed seed in the middle is named too
+    assert "2 that trained" in describe_spread(table, "GRU") and \
+        "seed 1 failed" in describe_spread(table, "GRU")
 
 
 # ----- the Train and Compare pages ---------------------------------------------------------------
@@ -382,7 +388,8 @@ def test_the_race_seed_spread_is_drawn_and_counted_per_cell(raced):
         ratios = [run_config(series, race.cfg.replace(cell=cell, seed=s))["RNN_REL_MAE"]
                   for s in (0, 1)]  # each seed of this cell recomputed here
         wins = sum(r < 1 for r in ratios)
-        assert (f"{CELL_LABELS[cell]}: over seeds 0–1 it beat persistence in {wins} of 2 "
+        assert (f"{CELL_LABELS[cell]}, over seeds 0–1 (2 runs): it beat persistence in {wins} "
+                f"of 2 "
                 f"(MAE ÷ persistence MAE {min(ratios):.2f}–{max(ratios):.2f}") in texts(at)
 
 

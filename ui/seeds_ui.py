@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnn_core.experiment import Run
 from rnn_core.i18n import _
-from rnn_core.race import Race, describe_cell_spread, race_spread
+from rnn_core.race import Race, race_spread
 from rnn_core.sweep import describe_spread, seed_spread
 from ui import state
 from ui.engine import engine
@@ -56,7 +56,8 @@ def seed_bands(run: Run) -> dict[str, np.ndarray] | None:
     """A toggle and a seed count; returns the extrapolation of each seed, or None."""
     def train(eng, series, cfg, seeds):
         spread = seed_spread(eng, series, cfg, seeds)
-        return {"RNN": spread.extrapolation}, describe_spread(spread.table)  # (n_seeds, horizon)
+        return ({"RNN": spread.extrapolation},  # (n_seeds, horizon)
+                describe_spread(spread.table, _(run.model_name)))
 
     bands = _spread("bands", _("Train the same settings with other seeds (in parallel) and "
                                "shade the range of their forecasts: how much of the result is "
@@ -72,7 +73,7 @@ def race_bands(race: Race) -> dict[str, np.ndarray] | None:
     def train(eng, series, cfg, seeds):
         spreads, labels = race_spread(eng, series, cfg, seeds), race.labels()
         return ({race.names[c]: spread.extrapolation for c, spread in spreads.items()},
-                "\n\n".join(describe_cell_spread(labels[c], spread.table)
+                "\n\n".join(describe_spread(spread.table, _(labels[c]))
                              for c, spread in spreads.items()))
 
     return _spread("race_bands", _("Train every cell of the race again with other seeds (in "

@@ -83,7 +83,7 @@ class Step:
     action: str = TRAIN
     charts: tuple[str, ...] = ()  # figures the page draws after the run (ui/lessons_ui.py)
     # The outcome this step teaches: the reveal's answer (a choice key, or the number) that
-    # holds in at least `seeds_hold` of seeds 0–9; `claim` says it in words (for the table).
+    # holds in exactly `seeds_hold` of seeds 0–9; `claim` says it in words (for the table).
     expected: object = None
     seeds_hold: int = 10
     claim: str = ""
