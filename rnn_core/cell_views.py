@@ -142,7 +142,7 @@ def kept_after(norms: np.ndarray) -> float:
 def connectivity(model, X) -> np.ndarray:
     """(T,) the mean over the windows X (N, T, I) of ||dŷ/dx_{T-1-k}|| for k = 0..T-1: the
     influence of the input k steps before the forecast ŷ (made after the window's last step),
-    as rnn_core.memory.input_influence measures it for one window, averaged over all N.
+    for one window (Distill's connectivity), averaged over all N.
     All windows and outputs in one backward pass per output (each window only reaches its own
     ŷ, so one batch gives every window's Jacobian row)."""
     cell_of(model)

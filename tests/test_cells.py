@@ -13,7 +13,7 @@ from rnn_core.gradcheck import check_gradients, numerical_gradients, rel_error
 from rnn_core.gru import GRU, gated_names
 from rnn_core.io import ModelFileError, load_model, save_model
 from rnn_core.lstm import LSTM
-from rnn_core.memory import gru_gates, input_influence, lstm_gates
+from rnn_core.cell_views import connectivity, gate_maps
 from rnn_core.mlp import MLP
 from test_gradcheck import assert_all_below, data
 
@@ -367,7 +367,7 @@ def influence_by_differences(model, window, eps=1e-6):
 def test_input_influence_equals_differences_of_the_prediction(cell, n_in, n_out, n_layers):
     model = make_model(cell, n_in, 5, n_out, n_layers=n_layers, seed=11)
     window = rand(9, n_in, seed=12)
-    got = input_influence(model, window)
+    got = connectivity(model, window[None])[::-1]  # one window; k steps back -> step t
     assert got.shape == (9,) and np.all(got > 0)
     np.testing.assert_allclose(got, influence_by_differences(model, window), rtol=0, atol=1e-7)
 
@@ -375,18 +375,18 @@ def test_input_influence_equals_differences_of_the_prediction(cell, n_in, n_out,
 def test_gate_values_have_one_row_per_step_and_match_the_equations():
     window = rand(6, 1, seed=2)
     lstm, gru = LSTM(1, 4, 1, n_layers=2, seed=1), GRU(1, 4, 1, n_layers=2, seed=1)
-    g = lstm_gates(lstm, window)
+    g = gate_maps(lstm, window)
     assert set(g) == set("ifgoch") and all(a.shape == (6, 4) for a in g.values())
     c_prev = np.vstack([np.zeros(4), g["c"][:-1]])
     np.testing.assert_allclose(g["c"], g["f"] * c_prev + g["i"] * g["g"], atol=1e-15)
     np.testing.assert_array_equal(g["h"], lstm.hidden_states(window[None])[0])
-    r = gru_gates(gru, window)
+    r = gate_maps(gru, window)
     assert set(r) == set("rznh") and all(a.shape == (6, 4) for a in r.values())
     h_prev = np.vstack([np.zeros(4), r["h"][:-1]])
     np.testing.assert_allclose(r["h"], (1 - r["z"]) * r["n"] + r["z"] * h_prev, atol=1e-15)
-    assert set(gru_gates(gru, window, layer=0)) == set("rznh")
-    with pytest.raises(ValueError, match="gates of the LSTM"):
-        lstm_gates(gru, window)
+    assert set(gate_maps(gru, window, layer=0)) == set("rznh")
+    with pytest.raises(ValueError, match="has no gates"):
+        gate_maps(make_model("rnn", 1, 4, 1), window)
 
 
 @pytest.mark.parametrize("cell", CELLS)
