@@ -12,9 +12,18 @@ import numpy as np
 
 from rnn_core import inside
 from rnn_core.experiment import Run, prepare
-from rnn_core.i18n import _
+from rnn_core.cells import CELL_LABELS
+from rnn_core.i18n import N_, _
 from rnn_core.inside_checks import leakage_comparison
 from rnn_core.lessons.model import Observation, Reveal
+
+# How each gated cell can carry a gradient back unchanged: the gate that does it.
+KEEPS_THE_GRADIENT = {
+    "gru": N_("Its update gate can pass the state on almost unchanged, h_t ≈ h_(t−1), so the "
+              "gradient is not squashed at every step."),
+    "lstm": N_("Its forget gate can pass the cell state on almost unchanged, c_t ≈ c_(t−1), so "
+               "the gradient along the cell is not squashed at every step."),
+}
 
 GRAD_BATCH = 16  # training windows averaged into a gradient-flow curve (as on Inside)
 CLEAR_WIN = 0.85  # MAE ÷ persistence MAE below this: the model clearly beats persistence
@@ -308,10 +317,10 @@ def cell_vs_elman(window: int):
         text = _("Back through {T} steps, {share_g:.2%} of the gradient reaches the first "
                  "step in this {cell}, and {share_e:.2%} in the Elman RNN trained with the same "
                  "data, settings and seed: {factor:.3g}×.").format(
-            T=window, share_g=gated, share_e=plain, factor=factor, cell=cfg.cell.upper())
+            T=window, share_g=gated, share_e=plain, factor=factor,
+            cell=_(CELL_LABELS[cfg.cell]))
         if answer == "larger":
-            text += " " + _("Its update gate can pass the state on almost unchanged, "
-                            "h_t ≈ h_(t−1), so the gradient is not squashed at every step.")
+            text += " " + _(KEEPS_THE_GRADIENT[cfg.cell])
         elif answer == "smaller":
             text += " " + _("Gates can keep a gradient alive, but only where training sets "
                             "them so: in this run it fades faster than in the Elman RNN. Which "
