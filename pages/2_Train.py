@@ -5,13 +5,13 @@ import streamlit as st
 
 from rnn_core.cells import CELL_LABELS, takes_activation
 from rnn_core.experiment import MODEL_NAMES
-from rnn_core.i18n import _
+from rnn_core.i18n import _, ngettext
 from rnn_core.tasks import get_task
 from rnn_core.words import counted
 from ui import controls, layout, model_upload, results, state, training
 
 layout.page_setup("Train", ":material/model_training:")
-st.title(":material/model_training: Train")
+st.title(":material/model_training: " + _("Train"))
 
 task = get_task(state.cfg().task)  # each task lists the settings it uses
 essentials = [*task.controls[-1:], "n_hidden", "lr", "epochs"]  # the window (or k2) first
@@ -32,19 +32,22 @@ status = st.empty()
 
 prepared, why = training.prepared_or_message()
 if prepared is None:
-    st.error(f"These settings cannot be trained yet: {why}")
+    st.error(_("These settings cannot be trained yet: {why}").format(why=why))
 else:
     unit = prepared.task.unit_name  # a plural ("windows", "blocks")
-    n_train = counted(prepared.task.n_train_windows(prepared),
-                      f"training {unit.removesuffix('s')}", f"training {unit}")
-    st.caption(f"{task.reading(prepared.cfg)} {n_train} · {_(MODEL_NAMES[prepared.cfg.cell])} "
-               f"{counted(prepared.cfg.n_hidden, 'hidden unit')} · MLP "
-               f"{counted(prepared.cfg.mlp_hidden, 'hidden unit')}.")
+    n = prepared.task.n_train_windows(prepared)
+    n_train = (ngettext("{n} training block", "{n} training blocks", n) if unit == "blocks"
+               else ngettext("{n} training window", "{n} training windows", n)).format(n=n)
+    st.caption(_("{reading} {n_train} · {model} {hidden} · MLP {mlp_hidden}.").format(
+        reading=task.reading(prepared.cfg), n_train=n_train,
+        model=_(MODEL_NAMES[prepared.cfg.cell]),
+        hidden=counted(prepared.cfg.n_hidden, 'hidden unit'),
+        mlp_hidden=counted(prepared.cfg.mlp_hidden, 'hidden unit')))
 
-with st.expander("More settings", expanded=False):
-    st.markdown("**Problem**")
+with st.expander(_("More settings"), expanded=False):
+    st.markdown(_("**Problem**"))
     controls.controls(["task", *task.controls[:-1], "scaler"], columns=3)
-    st.markdown("**Model**")
+    st.markdown(_("**Model**"))
     cell = state.cfg().cell  # only the Elman cell has an activation to choose
     controls.controls([n for n in ("n_layers", "activation", "mlp_hidden")
                        if n != "activation" or takes_activation(cell)], columns=3)
@@ -53,24 +56,25 @@ with st.expander("More settings", expanded=False):
                      "tanh for the candidate), so it has no activation to choose; the race's "
                      "Elman RNN uses {activation}.").format(cell=_(CELL_LABELS[cell]),
                                                             activation=state.cfg().activation))
-    st.markdown("**Training**")
+    st.markdown(_("**Training**"))
     controls.controls(["optimizer", "batch_size", "clip", *task.training_controls, "seed",
                        "horizon"], columns=3)
-    log_y = st.toggle("Log-scale loss axis", value=True, key="log_loss",
-                      help="A log axis shows the late, small improvements as clearly as the "
-                           "first.")
-    st.caption("Every setting is in the page's address: copy it to share this exact set-up "
-               "(add `&hide=optimizer,clip` or `&lock=lr` to keep a lesson focused).")
-with st.expander("Load a trained model (.npz), or bring back the previous one"):
+    log_y = st.toggle(_("Log-scale loss axis"), value=True, key="log_loss",
+                      help=_("A log axis shows the late, small improvements as clearly as the "
+                             "first."))
+    st.caption(_("Every setting is in the page's address: copy it to share this exact set-up "
+                 "(add `&hide=optimizer,clip` or `&lock=lr` to keep a lesson focused)."))
+with st.expander(_("Load a trained model (.npz), or bring back the previous one")):
     model_upload.model_uploader()
     state.show_flash(notice)
     previous = state.previous_run()
     if previous is not None:
-        st.button(f"Bring back the previous model ({counted(previous.epochs_done, 'epoch')}"
-                  f" on {previous.prepared.data_name or 'its data'})", key="swap_btn",
+        st.button(_("Bring back the previous model ({epochs} on {data})").format(
+                      epochs=counted(previous.epochs_done, 'epoch'),
+                      data=previous.prepared.data_name or _('its data')), key="swap_btn",
                   on_click=training.on_swap, disabled=bool(st.session_state.get(
                       training.TRAINING)),
-                  help="The model you have now becomes the previous one: nothing is lost.")
+                  help=_("The model you have now becomes the previous one: nothing is lost."))
 
 # The loop runs last, after every widget is drawn, so all of them stay clickable meanwhile.
 run = training.shown()
@@ -81,9 +85,9 @@ elif run is not None and run.epochs_done:
     with status.container():
         for kind, text in training.report(run):
             getattr(st, kind)(text)
-        st.page_link("pages/3_Compare.py", label="Compare the forecasts",
+        st.page_link("pages/3_Compare.py", label=_("Compare the forecasts"),
                      icon=":material/compare_arrows:")
 else:
-    status.info("Press **Train** to start, or **Step** to train one epoch at a time.")
+    status.info(_("Press **Train** to start, or **Step** to train one epoch at a time."))
 
 layout.finish_page()

@@ -22,6 +22,7 @@ from rnn_core.mlp import MLP
 from rnn_core.optim import make_optimizer
 from rnn_core.prepared import Prepared, series_digest
 from rnn_core.cells import make_model
+from rnn_core.i18n import _
 from rnn_core.split import PARTS
 from rnn_core.tasks import get_task
 from rnn_core.train import History, fit
@@ -49,9 +50,9 @@ def check_cost(prepared: Prepared) -> float:
     cost = compute_cost(prepared.cfg, n_windows=n_windows, steps=steps, n_in=prepared.n_in)
     if cost > MAX_COMPUTE:
         raise ComputeCapExceeded(
-            f"This run would need about {cost:.1e} operations, over the cap of "
-            f"{MAX_COMPUTE:.0e} per run on this shared server. Use fewer epochs, fewer hidden "
-            "units, a shorter window or less data.")
+            _("This run would need about {cost:.1e} operations, over the cap of "
+              "{MAX_COMPUTE:.0e} per run on this shared server. Use fewer epochs, fewer hidden "
+              "units, a shorter window or less data.").format(cost=cost, MAX_COMPUTE=MAX_COMPUTE))
     return cost
 
 
@@ -138,14 +139,14 @@ class Run:
         """
         out = []
         if series is None:
-            out.append("no data is loaded now")
+            out.append(_("no data is loaded now"))
         else:
             if series_digest(series) != self.prepared.source_digest:
-                out.append("the data is different")
-        changed = [FIELDS[f.name].label for f in dataclasses.fields(LabConfig)
+                out.append(_("the data is different"))
+        changed = [_(FIELDS[f.name].label) for f in dataclasses.fields(LabConfig)
                    if f.name not in _HARMLESS and getattr(cfg, f.name) != getattr(self.cfg, f.name)]
         if changed:
-            out.append("settings changed: " + ", ".join(changed))
+            out.append(_("settings changed: {fields}").format(fields=", ".join(changed)))
         return out
 
     def _mlp_epoch(self) -> None:
@@ -163,7 +164,7 @@ class Run:
         what they learned). Raises `TrainingDiverged` when a loss explodes (far above the
         untrained loss, or NaN/inf); the models are then back at their last sane epoch.
         """
-        for _ in range(epochs):
+        for _epoch in range(epochs):
             self.task.train_rnn_epoch(self)
             if self.train_mlp:
                 self._mlp_epoch()

@@ -22,6 +22,7 @@ from rnn_core.cells import CELL_LABELS, cell_of, takes_activation
 from rnn_core.evaluate import unit_factor
 from rnn_core.experiment import Prepared
 from rnn_core.forecast import horizon_errors, teacher_forcing_vs_free_running
+from rnn_core.i18n import _
 from rnn_core.optim import global_norm
 from rnn_core.rnn import RNN, layer_names, rnn_step, spectral_radius
 from rnn_core.windows import Windows
@@ -62,8 +63,9 @@ class StepStages:
 def _vector(name: str, value, size: int | None = None) -> np.ndarray:
     v = np.asarray(value, dtype=np.float64)
     if v.ndim != 1 or (size is not None and v.size != size) or not np.isfinite(v).all():
-        want = counted(size, "number") if size is not None else "a list of numbers"
-        raise ValueError(f"{name} must be {want} with no blanks, got {np.asarray(value).tolist()}.")
+        want = counted(size, "number") if size is not None else _("a list of numbers")
+        raise ValueError(_("{name} must be {want} with no blanks, got {value}.").format(
+                             name=name, want=want, value=np.asarray(value).tolist()))
     return v
 
 
@@ -76,15 +78,14 @@ def params_from_stacked(stacked, b_h, V, b_y, n_in: int) -> dict:
     """
     S = np.asarray(stacked, dtype=np.float64)
     if S.ndim != 2 or S.shape[0] != S.shape[1] + n_in or not np.isfinite(S).all():
-        raise ValueError(f"The stacked weights must have {counted(n_in, 'more row')} "
-                         "than columns (one "
-                         f"row per hidden unit, then one per input), all filled; got shape "
-                         f"{S.shape}.")
+        raise ValueError(_("The stacked weights must have {rows} than columns (one row "
+                           "per hidden unit, then one per input), all filled; got shape "
+                           "{shape}.").format(rows=counted(n_in, 'more row'), shape=S.shape))
     H = S.shape[1]
     V = np.asarray(V, dtype=np.float64)
     if V.ndim != 2 or V.shape[0] != H or not np.isfinite(V).all():
-        raise ValueError(f"V must have one row per hidden unit ({H}), all filled; got shape "
-                         f"{V.shape}.")
+        raise ValueError(_("V must have one row per hidden unit ({H}), all filled; got shape "
+                           "{shape}.").format(H=H, shape=V.shape))
     return {"W_xh": S[H:].T.copy(), "W_hh": S[:H].T.copy(), "b_h": _vector("b1", b_h, H),
             "W_hy": V.T.copy(), "b_y": _vector("b2", b_y, V.shape[1])}
 
@@ -108,8 +109,8 @@ def step_by_hand(h_prev, x, stacked, b_h, V, b_y, activation: str = "tanh") -> S
     x = _vector("x(t)", x)
     params = params_from_stacked(stacked, b_h, V, b_y, n_in=x.size)
     if h_prev.size != params["W_hh"].shape[0]:
-        raise ValueError(f"h(t-1) must have one number per hidden unit "
-                         f"({params['W_hh'].shape[0]}), got {h_prev.size}.")
+        raise ValueError(_("h(t-1) must have one number per hidden unit ({value}), got "
+                           "{size}.").format(value=params['W_hh'].shape[0], size=h_prev.size))
     return _stages(params, x, h_prev, activation, with_output=True)
 
 
@@ -121,19 +122,22 @@ def model_step(model: RNN, window, t: int, *, layer: int | None = None) -> StepS
     forward pass reached at t-1 (zeros at t = 0).
     """
     if not takes_activation(cell_of(model)):  # a gated cell's step: cell_views.cell_step
-        raise ValueError(f"This is the Elman cell's step (W_xh, W_hh); the model's cell is the "
-                         f"{CELL_LABELS[cell_of(model)]}.")
+        raise ValueError(_("This is the Elman cell's step (W_xh, W_hh); the model's cell is the "
+                           "{value}.").format(value=CELL_LABELS[cell_of(model)]))
     X = np.asarray(window, dtype=np.float64)
     if X.ndim != 2:
-        raise ValueError(f"The window must be a (T, I) array, got shape {X.shape}.")
+        raise ValueError(_("The window must be a (T, I) array, got shape {shape}.").format(
+                             shape=X.shape))
     T = X.shape[0]
     if not 0 <= t < T:
-        raise ValueError(f"The time step must be between 0 and {T - 1}, got {t}.")
+        raise ValueError(_("The time step must be between 0 and {value}, got {t}.").format(
+                             value=T - 1, t=t))
     top = model.n_layers - 1
     layer = top if layer is None else layer
     if not 0 <= layer <= top:
-        raise ValueError(f"This model has layers 0..{top}, not {layer}.")
-    _, cache = model.forward(X[None])
+        raise ValueError(_("This model has layers 0..{top}, not {layer}.").format(
+                             top=top, layer=layer))
+    _out, cache = model.forward(X[None])
     states = [H[0] for H in cache["H"]]  # one (T, H) array per layer
     inputs = X if layer == 0 else states[layer - 1]
     h_prev = states[layer][t - 1] if t > 0 else np.zeros(model.n_hidden)
@@ -185,12 +189,13 @@ def variant(model: RNN, *, activation: str | None = None, w_hh_scale: float = 1.
     Both what-ifs are the Elman cell's (its h_t = act(W_xh x_t + W_hh h_{t-1} + b_h)); a GRU or
     an LSTM has no W_hh and no activation to choose, so for them only the plain copy exists."""
     if not (np.isfinite(w_hh_scale) and w_hh_scale > 0):
-        raise ValueError(f"The W_hh scale must be a positive number, got {w_hh_scale!r}.")
+        raise ValueError(_("The W_hh scale must be a positive number, got "
+                           "{w_hh_scale!r}.").format(w_hh_scale=w_hh_scale))
     if not takes_activation(cell_of(model)):
         if (activation not in (None, getattr(model, "activation", None))) or w_hh_scale != 1.0:
-            raise ValueError(f"The activation and the W_hh scale are the Elman cell's: the "
-                             f"{CELL_LABELS[cell_of(model)]} has gates instead, so it has "
-                             "neither to change.")
+            raise ValueError(_("The activation and the W_hh scale are the Elman cell's: the "
+                               "{value} has gates instead, so it has neither to change.").format(
+                                 value=CELL_LABELS[cell_of(model)]))
         return model.copy()
     config = {k: v for k, v in model.config.items() if k != "kind"}
     config["activation"] = activation or model.activation
@@ -209,7 +214,7 @@ def grad_flow(model: RNN, X, Y, *, activation: str | None = None, w_hh_scale: fl
     the global-norm threshold (None: no clipping). The model itself is not changed."""
     m = variant(model, activation=activation, w_hh_scale=w_hh_scale)
     norms = m.hidden_grad_norms(X, Y, bptt_steps=bptt_steps)
-    _, grads = m.loss_and_grads(X, Y, bptt_steps=bptt_steps)
+    _loss, grads = m.loss_and_grads(X, Y, bptt_steps=bptt_steps)
     total = global_norm(grads)
     # Global-norm clipping multiplies every gradient by min(1, clip / ||g||): the signal from
     # every step shrinks by the same factor, so clipping tames explosions but cannot revive a
@@ -242,9 +247,9 @@ def teacher_vs_free(model: RNN, prepared: Prepared, origin: int, n_steps: int,
     outputs fed back) for positions origin..origin+n_steps-1 of the series."""
     cfg = prepared.cfg
     if not prepared.task.free_running:
-        raise ValueError(f"The task '{prepared.task.label}' reads x coordinates, never its "
-                         "own outputs, so it has no free-running mode to compare: use the "
-                         "next or seq task.")
+        raise ValueError(_("The task '{label}' reads x coordinates, never its own "
+                           "outputs, so it has no free-running mode to compare: use the "
+                           "next or seq task.").format(label=prepared.task.label))
     tv = teacher_forcing_vs_free_running(model, prepared.scaled, origin, n_steps, cfg.window)
     inv = prepared.scaler.inverse_transform
     truth = inv(tv.truth)[:, 0]

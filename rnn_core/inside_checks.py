@@ -14,6 +14,7 @@ import pandas as pd
 from rnn_core.evaluate import evaluate
 from rnn_core.experiment import Prepared, Run, prepare
 from rnn_core.gradcheck import rel_error
+from rnn_core.i18n import N_, _
 from rnn_core.inside import last_step_targets, part_windows
 from rnn_core.scaling import MinMaxScaler
 from rnn_core.words import counted
@@ -36,7 +37,7 @@ def verify_gradients(model, X, Y, *, max_entries: int = 30, eps: float = 1e-6,
     if max_entries < 1:
         raise ValueError(f"max_entries must be at least 1, got {max_entries}.")
     m = model.copy()
-    _, analytic = m.loss_and_grads(X, Y)
+    _loss, analytic = m.loss_and_grads(X, Y)
     rng = np.random.default_rng(seed)
     rows = {}
     for name, p in m.params.items():
@@ -53,9 +54,9 @@ def verify_gradients(model, X, Y, *, max_entries: int = 30, eps: float = 1e-6,
             flat[i] = old
             numeric[j] = (up - down) / (2.0 * eps)  # dL/dp ~ (L(p+eps) - L(p-eps)) / 2 eps
         err = rel_error(analytic[name].reshape(-1)[picks], numeric)
-        rows[name] = {"shape": "×".join(map(str, p.shape)), "entries checked": len(picks),
-                      "of": p.size, "largest relative error": err}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("parameter")
+        rows[name] = {N_("shape"): "×".join(map(str, p.shape)), N_("entries checked"): len(picks),
+                      N_("of"): p.size, N_("largest relative error"): err}  # headings: N_
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(N_("parameter"))
 
 
 # ----- leakage ---------------------------------------------------------------------------------
@@ -155,13 +156,15 @@ def diagnose_flat(run: Run, part: str | None = None) -> Diagnosis:
     last_grad = float(h.grad_norm[-1]) if h is not None and len(h) else None
     advice = _advice(flat, run.epochs_done, saturated, dead, grad_ratio, cfg)
     if target_std == 0:
-        summary = f"The targets in the {part} part are constant, so any model predicts a line."
+        summary = _("The targets in the {part} part are constant, so any model predicts a "
+                    "line.").format(part=part)
     elif flat:
-        summary = (f"Flat line: the predictions spread only {ratio:.1%} as much as the "
-                   f"targets in the {part} part ({pred_std:.3g} against {target_std:.3g}).")
+        summary = (_("Flat line: the predictions spread only {ratio:.1%} as much as the targets "
+                     "in the {part} part ({pred_std:.3g} against {target_std:.3g}).").format(
+                       ratio=ratio, part=part, pred_std=pred_std, target_std=target_std))
     else:
-        summary = (f"Not a flat line: the predictions vary {ratio:.2f}× as much as the targets "
-                   f"in the {part} part.")
+        summary = (_("Not a flat line: the predictions vary {ratio:.2f}× as much as the targets "
+                     "in the {part} part.").format(ratio=ratio, part=part))
     return Diagnosis(flat, part, pred_std, target_std, ratio, saturated, dead, grad_ratio,
                      last_grad, cfg.lr, cfg.optimizer, run.epochs_done, summary, tuple(advice))
 
@@ -169,36 +172,45 @@ def diagnose_flat(run: Run, part: str | None = None) -> Diagnosis:
 def _advice(flat, epochs, saturated, dead, grad_ratio, cfg) -> list[str]:
     tips = []
     if epochs == 0:
-        tips.append("The model has not been trained: its weights are random, so its outputs "
-                    "mean nothing yet. Train it first.")
+        tips.append(_("The model has not been trained: its weights are random, so its outputs "
+                      "mean nothing yet. Train it first."))
     if saturated is not None and saturated > 0.5:
-        tips.append(f"{saturated:.0%} of the hidden values are beyond ±{SATURATED}, where tanh "
-                    "is almost flat and lets almost no gradient through. Try a learning rate "
-                    "10× smaller, or gradient clipping at 1.0.")
+        tips.append(_("{saturated:.0%} of the hidden values are beyond ±{SATURATED}, where "
+                      "tanh is almost flat and lets almost no gradient through. Try a learning "
+                      "rate 10× smaller, or gradient clipping at 1.0.").format(
+                        saturated=saturated, SATURATED=SATURATED))
     if dead is not None and dead > 0.5:
-        tips.append(f"{dead:.0%} of the ReLU units output 0 for every input: they get no "
-                    "gradient and never recover. Try tanh, or a smaller learning rate.")
+        tips.append(_("{dead:.0%} of the ReLU units output 0 for every input: they get no "
+                      "gradient and never recover. Try tanh, or a smaller learning rate.").format(
+                        dead=dead))
     if grad_ratio == 0.0:
-        tips.append("No gradient at all reaches the first step of a window: the early steps "
-                    "cannot learn. Look for saturated or dead units, or try a shorter window.")
+        tips.append(_("No gradient at all reaches the first step of a window: the early steps "
+                      "cannot learn. Look for saturated or dead units, or try a shorter window."))
     elif np.isfinite(grad_ratio) and grad_ratio < 1e-4:
-        tips.append(f"The gradient shrinks about {1 / grad_ratio:.0e}× on its way back through "
-                    "a window, so the early steps barely learn. Try a shorter window or "
-                    "truncated BPTT.")
+        tips.append(_("The gradient shrinks about {value:.0e}× on its way back through a "
+                      "window, so the early steps barely learn. Try a shorter window or "
+                      "truncated BPTT.").format(value=1 / grad_ratio))
     if cfg.lr >= 0.05:
-        tips.append(f"The learning rate {cfg.lr:g} is large: try {cfg.lr / 10:g}.")
+        tips.append(_("The learning rate {lr:g} is large: try {value:g}.").format(
+                        lr=cfg.lr, value=cfg.lr / 10))
     elif cfg.lr <= 1e-4 or (cfg.optimizer == "sgd" and cfg.lr < 1e-2):
-        tips.append(f"The learning rate {cfg.lr:g} is small for {cfg.optimizer}: the weights "
-                    "hardly move. Train longer or try a 10× larger rate.")
+        tips.append(_("The learning rate {lr:g} is small for {optimizer}: the weights hardly "
+                      "move. Train longer or try a 10× larger rate.").format(
+                        lr=cfg.lr, optimizer=cfg.optimizer))
     if 0 < epochs < 10:
-        tips.append(f"Only {counted(epochs, 'epoch')} so far: train longer.")
+        tips.append(_("Only {epochs} so far: train longer.").format(
+                        epochs=counted(epochs, 'epoch')))
     if flat and not tips:
-        tips.append("Nothing in the weights stands out: try more epochs, more hidden units, "
-                    "or check that the series is not nearly constant in this part.")
+        tips.append(_("Nothing in the weights stands out: try more epochs, more hidden units, or "
+                      "check that the series is not nearly constant in this part."))
     return tips
 
 
 # ----- RNN against MLP -------------------------------------------------------------------------
+# The table's headings (English, translated where shown): parameters and the two errors.
+HEADINGS = (N_("parameters"), N_("test RMSE"), N_("test MAE"), N_("extrapolation RMSE"),
+            N_("extrapolation MAE"))
+
 def rnn_vs_mlp(run: Run, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
     """The two models side by side: parameters, what each reads of a window, how its size
     depends on the window, and (given evaluate's `metrics`) their test RMSE and MAE."""
@@ -209,10 +221,11 @@ def rnn_vs_mlp(run: Run, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
         "RNN": {"parameters": run.rnn.n_params,
                 "weights": ", ".join(f"{k} {'×'.join(map(str, v.shape))}"
                                      for k, v in run.rnn.params.items()),
-                "reads": f"one step at a time ({counted(step_in, 'number')} per step, "
-                         f"{counted(T, 'step')}), "
-                         f"carrying a memory h of {counted(cfg.n_hidden, 'number')}",
-                "grows with the window": "no: the same weights at every step"},
+                "reads": _("one step at a time ({numbers} per step, {steps}), carrying a "
+                           "memory h of {numbers2}").format(
+                             numbers=counted(step_in, 'number'), steps=counted(T, 'step'),
+                             numbers2=counted(cfg.n_hidden, 'number')),
+                "grows with the window": _("no: the same weights at every step")},
         "MLP": {"parameters": run.mlp.n_params,
                 "weights": ", ".join(f"{k} {'×'.join(map(str, v.shape))}"
                                      for k, v in run.mlp.params.items()),

@@ -14,20 +14,22 @@ import streamlit as st
 
 from rnn_core.cells import CELL_LABELS
 from rnn_core.config import FIELDS, LabConfig, validated
+from rnn_core.i18n import N_, _
 from rnn_core.tasks import TASKS
 from ui import state
 from ui.state import CONTROL_REFUSAL as REFUSAL
 
-CHOICE_LABELS = {
-    "synthetic": "Synthetic curve", "fred": "FRED economic series", "ticker": "Stock ticker",
-    "csv": "Upload a CSV file", "sample": "Offline stock sample (weekly, 2018–2019)",
-    "xsinx": "x·sin(x)", "sine": "Sine", "damped": "Damped oscillation",
-    "random_walk": "Random walk", "echo": "Echo (a memory test)",
+CHOICE_LABELS = {  # value -> its words (English msgids, shown with _())
+    "synthetic": N_("Synthetic curve"), "fred": N_("FRED economic series"),
+    "ticker": N_("Stock ticker"), "csv": N_("Upload a CSV file"),
+    "sample": N_("Offline stock sample (weekly, 2018–2019)"),
+    "xsinx": "x·sin(x)", "sine": N_("Sine"), "damped": N_("Damped oscillation"),
+    "random_walk": N_("Random walk"), "echo": N_("Echo (a memory test)"),
     **CELL_LABELS,
     **{key: task.label for key, task in TASKS.items()},
-    "minmax": "Min-max to [0, 1]", "standard": "Standard (mean 0, std 1)",
-    "adam": "Adam", "sgd": "SGD", "momentum": "SGD + momentum",
-    "tanh": "tanh", "relu": "ReLU", "1d": "Daily", "1wk": "Weekly",
+    "minmax": N_("Min-max to [0, 1]"), "standard": N_("Standard (mean 0, std 1)"),
+    "adam": "Adam", "sgd": "SGD", "momentum": N_("SGD + momentum"),
+    "tanh": "tanh", "relu": "ReLU", "1d": N_("Daily"), "1wk": N_("Weekly"),
 }
 
 # A log-spaced ladder for the learning rate: 1e-5, 2e-5, 5e-5, ..., 5, 10.
@@ -48,15 +50,16 @@ def _commit(name: str) -> None:
     spec = FIELDS[name]
     kept = getattr(state.cfg(), name)
     if raw is None:  # an emptied number box, or a value past its bounds (Streamlit gives None)
-        _refuse(name, f"{spec.label}: type a number from {spec.lo:g} to {spec.hi:g}. "
-                      f"Kept {kept!r}.")
+        _refuse(name, _("{label}: type a number from {lo:g} to {hi:g}. Kept {kept!r}.").format(
+            label=_(spec.label), lo=spec.lo, hi=spec.hi, kept=kept))
         return
     kind = type(default) if isinstance(default, (int, float)) else None
     value = kind(raw) if kind is not None else raw
     try:
         new = validated(state.cfg().replace(**{name: value}))
     except ValueError as err:
-        _refuse(name, f"{spec.label}: {str(err).rstrip('.')}. Kept {kept!r}.")
+        _refuse(name, _("{label}: {why}. Kept {kept!r}.").format(
+            label=_(spec.label), why=str(err).rstrip("."), kept=kept))
         return
     if new.source != state.cfg().source:
         state.forget_notes()  # notes about the earlier source's link values no longer apply
@@ -92,27 +95,28 @@ def _draw(name: str, where) -> object:
     spec = FIELDS[name]
     key = _key(name)
     st.session_state[key] = value  # the configuration is the truth; the widget shows it
-    common = dict(key=key, help=spec.help, on_change=_commit, args=(name,),
+    label = _(spec.label)
+    common = dict(key=key, help=_(spec.help), on_change=_commit, args=(name,),
                   disabled=name in st.session_state.get(state.LOCKED, ()))
     if spec.choices is not None:
-        where.selectbox(spec.label, spec.choices, format_func=lambda c: CHOICE_LABELS.get(c, c),
+        where.selectbox(label, spec.choices, format_func=lambda c: _(CHOICE_LABELS.get(c, c)),
                         **common)
     elif spec.log:
         ladder = sorted({*_LR_LADDER, value})
-        where.select_slider(spec.label, ladder, format_func=lambda v: f"{v:g}", **common)
+        where.select_slider(label, ladder, format_func=lambda v: f"{v:g}", **common)
     elif isinstance(value, bool):
-        where.checkbox(spec.label, **common)
+        where.checkbox(label, **common)
     elif isinstance(value, int):
         # value=None: Streamlit replaces an out-of-bounds value by the widget's default, which
         # must not be a real number (it would be taken as the student's choice)
-        where.number_input(spec.label, min_value=int(spec.lo), max_value=int(spec.hi), step=1,
+        where.number_input(label, min_value=int(spec.lo), max_value=int(spec.hi), step=1,
                            value=None, **common)
     elif isinstance(value, float):
         step = _float_step(spec.lo, spec.hi)
-        where.number_input(spec.label, min_value=float(spec.lo), max_value=float(spec.hi),
+        where.number_input(label, min_value=float(spec.lo), max_value=float(spec.hi),
                            step=step, format="%g", value=None, **common)
     else:
-        where.text_input(spec.label, max_chars=40, **common)
+        where.text_input(label, max_chars=40, **common)
     return getattr(state.cfg(), name)
 
 

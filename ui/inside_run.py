@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnn_core.experiment import Run, check_cost, prepare
+from rnn_core.i18n import _
 from rnn_core.prepared import series_digest
 from rnn_core.train import TrainingDiverged
 from rnn_core.words import counted
@@ -27,7 +28,7 @@ def _default_run() -> tuple[Run | None, str | None]:
     """A run on the current data and settings at initialisation, or (None, reason)."""
     series = data.current_series()
     if series is None:
-        return None, "No data is loaded yet: pick some on the Data page."
+        return None, _("No data is loaded yet: pick some on the Data page.")
     key = (state.cfg(), series_digest(series.values))  # never id(): it can be reused
     try:
         run = state.memo(DEFAULT, key, lambda: Run(prepare(series.values, state.cfg(),
@@ -49,7 +50,7 @@ def _train_quick() -> None:
     """on_click: train a new run for quick_epochs() epochs and make it the session's run."""
     series = data.current_series()
     if series is None:
-        state.flash("error", "Load some data on the Data page first.")
+        state.flash("error", _("Load some data on the Data page first."))
         return
     try:
         prepared = prepare(series.values, state.cfg().replace(epochs=quick_epochs()),
@@ -58,17 +59,17 @@ def _train_quick() -> None:
         run = Run(prepared)
         run.train(prepared.cfg.epochs)
     except (ValueError, TrainingDiverged) as err:  # TrainingDiverged is a ValueError too
-        state.flash("error", f"The quick model could not be trained: {err}")
+        state.flash("error", _("The quick model could not be trained: {err}").format(err=err))
         return
     state.install_run(run)
-    state.flash("success", f"Trained a quick model for {counted(run.epochs_done, 'epoch')}: "
-                           "every view below now shows it after training and at "
-                           "initialisation.")
+    state.flash("success", _("Trained a quick model for {epochs}: every view below now shows it "
+                             "after training and at initialisation.").format(
+                               epochs=counted(run.epochs_done, 'epoch')))
 
 
 def quick_train_button() -> None:
-    st.button(f"Train a quick model ({counted(quick_epochs(), 'epoch')})",
+    st.button(_("Train a quick model ({epochs})").format(epochs=counted(quick_epochs(), 'epoch')),
               key="inside_quick_train",
               on_click=_train_quick,
-              help="Trains the RNN and the MLP briefly with your current settings, so the "
-                   "views can compare 'after training' with 'at initialisation'.")
+              help=_("Trains the RNN and the MLP briefly with your current settings, so the "
+                     "views can compare 'after training' with 'at initialisation'."))

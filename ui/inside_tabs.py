@@ -24,7 +24,7 @@ SMALL = 6  # models with at most this many hidden units show their whole matrice
 
 
 def try_this(text: str) -> None:
-    st.info(f"**Try this:** {text}", icon=":material/science:")
+    st.info(_("**Try this:** {text}").format(text=text), icon=":material/science:")
 
 
 def clamped_slider(label: str, lo: int, hi: int, default: int, key: str, help: str) -> int:
@@ -55,13 +55,13 @@ def pick_window(run: Run, prefix: str):
     """Part and window pickers; returns (Windows of that part, chosen index)."""
     parts = parts_with_windows(run)
     c1, c2 = st.columns([1, 3])
-    part = c1.selectbox("Windows from", parts, index=len(parts) - 1, key=f"{prefix}_part",
+    part = c1.selectbox(_("Windows from"), parts, index=len(parts) - 1, key=f"{prefix}_part",
                         format_func=PARTS.get,
-                        help="Which part of your series the window is taken from.")
+                        help=_("Which part of your series the window is taken from."))
     w = inside.part_windows(run.prepared, part)
     with c2:
-        i = clamped_slider("Window number", 0, len(w.X) - 1, 0, f"{prefix}_window",
-                           "Slide along the series: each number is the next window.")
+        i = clamped_slider(_("Window number"), 0, len(w.X) - 1, 0, f"{prefix}_window",
+                           _("Slide along the series: each number is the next window."))
     return w, i
 
 
@@ -100,37 +100,38 @@ def _number(where, label: str, key: str, help: str) -> None:
 
 
 def step_tab(run: Run) -> None:
-    st.markdown("An RNN repeats one small calculation at every time step: mix the new input "
-                "with the previous hidden state, squash the result with tanh, and read an "
-                "output from it. Below are the numbers of the worked example from the theory "
-                "tutorial (seed 003); change any of them and every stage is recomputed.")
+    st.markdown(_("An RNN repeats one small calculation at every time step: mix the new input "
+                  "with the previous hidden state, squash the result with tanh, and read an "
+                  "output from it. Below are the numbers of the worked example from the theory "
+                  "tutorial (seed 003); change any of them and every stage is recomputed."))
     if "inside_hp_0" not in st.session_state:
         _reset_example()
     c1, c2, c3, c4 = st.columns(4)
-    c1.markdown("**State and input**")
-    _number(c1, "h1(t-1)", "inside_hp_0", "First number of the previous hidden state.")
-    _number(c1, "h2(t-1)", "inside_hp_1", "Second number of the previous hidden state.")
-    _number(c1, "x(t)", "inside_x", "The input value at this time step.")
-    c2.markdown("**Stacked weights W** (rows h1, h2, x)")
+    c1.markdown(_("**State and input**"))
+    _number(c1, "h1(t-1)", "inside_hp_0", _("First number of the previous hidden state."))
+    _number(c1, "h2(t-1)", "inside_hp_1", _("Second number of the previous hidden state."))
+    _number(c1, "x(t)", "inside_x", _("The input value at this time step."))
+    c2.markdown(_("**Stacked weights W** (rows h1, h2, x)"))
     for i, row in enumerate(("h1", "h2", "x")):
         a, b = c2.columns(2)
         for j, col in enumerate((a, b)):
-            _number(col, f"W[{row}, unit {j + 1}]", f"inside_S_{i}{j}",
-                    f"How strongly {row} pushes hidden unit {j + 1}.")
-    c3.markdown("**Hidden bias b1**")
-    _number(c3, "b1, unit 1", "inside_b1_0", "Added to hidden unit 1 before tanh.")
-    _number(c3, "b1, unit 2", "inside_b1_1", "Added to hidden unit 2 before tanh.")
-    c4.markdown("**Output weights V, bias b2**")
-    _number(c4, "V, unit 1", "inside_V_0", "How much hidden unit 1 adds to the output.")
-    _number(c4, "V, unit 2", "inside_V_1", "How much hidden unit 2 adds to the output.")
-    _number(c4, "b2", "inside_b2", "Added to the output at the end.")
+            _number(col, _("W[{row}, unit {unit}]").format(row=row, unit=j + 1),
+                    f"inside_S_{i}{j}", _("How strongly {row} pushes hidden unit {unit}.").format(
+                        row=row, unit=j + 1))
+    c3.markdown(_("**Hidden bias b1**"))
+    _number(c3, _("b1, unit 1"), "inside_b1_0", _("Added to hidden unit 1 before tanh."))
+    _number(c3, _("b1, unit 2"), "inside_b1_1", _("Added to hidden unit 2 before tanh."))
+    c4.markdown(_("**Output weights V, bias b2**"))
+    _number(c4, _("V, unit 1"), "inside_V_0", _("How much hidden unit 1 adds to the output."))
+    _number(c4, _("V, unit 2"), "inside_V_1", _("How much hidden unit 2 adds to the output."))
+    _number(c4, "b2", "inside_b2", _("Added to the output at the end."))
 
     values = _hand_inputs()
     stages = inside.step_by_hand(**values)
     t = st.session_state.get(STEP_COUNT, 0)
-    st.markdown(f"**Step {t + 1}.** First the pre-activation: the previous state and the "
-                "input, as one row, times the stacked weights (this app stores the same numbers "
-                "as W_hh and W_xh, transposed).")
+    st.markdown(_("**Step {value}.** First the pre-activation: the previous state and the "
+                  "input, as one row, times the stacked weights (this app stores the same "
+                  "numbers as W_hh and W_xh, transposed).").format(value=t + 1))
     st.latex(views.stacked_formula(values["h_prev"], values["x"], values["stacked"],
                                    values["b_h"]))
     for line in views.step_formulas(stages):
@@ -140,21 +141,21 @@ def step_tab(run: Run) -> None:
     m2.metric("h2(t)", f"{stages.h[1]:.4f}")
     m3.metric("o(t)", f"{stages.y[0]:.4f}")
     b1, b2 = st.columns(2)
-    b1.button("Next step: h(t) becomes h(t-1)", key="inside_next_step", on_click=_next_step,
-              help="Feed the new state back in, as the network does at the following step.")
-    b2.button("Back to the tutorial's numbers", key="inside_reset_step",
-              on_click=_reset_example, help="Restore seed 003's worked example.")
-    try_this("press *Next step* a few times with x fixed: the state settles to a fixed point. "
-             "Then make the h rows of W large (say 3): the state jumps to ±1, where tanh "
-             "is flat.")
+    b1.button(_("Next step: h(t) becomes h(t-1)"), key="inside_next_step", on_click=_next_step,
+              help=_("Feed the new state back in, as the network does at the following step."))
+    b2.button(_("Back to the tutorial's numbers"), key="inside_reset_step",
+              on_click=_reset_example, help=_("Restore seed 003's worked example."))
+    try_this(_("press *Next step* a few times with x fixed: the state settles to a fixed "
+               "point. Then make the h rows of W large (say 3): the state jumps to ±1, where "
+               "tanh is flat."))
 
-    st.subheader("The same step inside your model")
-    st.markdown("Now the weights are your model's, and h(t-1) is the state the network "
-                "reached after reading the first part of a real window.")
+    st.subheader(_("The same step inside your model"))
+    st.markdown(_("Now the weights are your model's, and h(t-1) is the state the network reached "
+                  "after reading the first part of a real window."))
     w, i = pick_window(run, "inside_mstep")
     T = w.X.shape[1]
-    t_step = clamped_slider("Time step t", 0, T - 1, T - 1, "inside_mstep_t",
-                            "Which step of the window to open; 0 starts from h = 0.")
+    t_step = clamped_slider(_("Time step t"), 0, T - 1, T - 1, "inside_mstep_t",
+                            _("Which step of the window to open; 0 starts from h = 0."))
     if not cv.applies(cv.ELMAN, run.rnn):  # a gated cell: its own equations, its own numbers
         st.markdown(_("The worked example above is the Elman cell's. Your model's cell, the "
                       "{cell}, computes its gates from x_t and h_(t-1), each with its own "
@@ -174,36 +175,37 @@ def step_tab(run: Run) -> None:
     if not small:
         shapes = ", ".join(f"{k} {'×'.join(map(str, v.shape))}"
                            for k, v in stages.weights.items())
-        st.caption(f"{run.cfg.n_hidden} hidden units is too many to print: shapes {shapes}; "
-                   f"the first {views.SHOW} entries of each are shown.")
+        st.caption(_("{n_hidden} hidden units is too many to print: shapes {shapes}; the first "
+                     "{SHOW} entries of each are shown.").format(
+                       n_hidden=run.cfg.n_hidden, shapes=shapes, SHOW=views.SHOW))
     for line in views.step_formulas(stages, show_weights=True):
         st.latex(line)
     if run.cfg.n_layers > 1:
-        st.caption("This is the top layer; its input x_t is the hidden state of the layer "
-                   "below.")
+        st.caption(_("This is the top layer; its input x_t is the hidden state of the layer "
+                     "below."))
 
 
 # ----- shapes ----------------------------------------------------------------------------------
 def shapes_tab(run: Run) -> None:
-    st.markdown("Unrolling an RNN draws its one cell once per time step, with the hidden state "
-                "passed along the row. What changes between uses is where inputs go in and "
-                "where outputs are read.")
+    st.markdown(_("Unrolling an RNN draws its one cell once per time step, with the hidden "
+                  "state passed along the row. What changes between uses is where inputs go in "
+                  "and where outputs are read."))
     current = run.task.shape
     for shape in SHAPES:
         c1, c2 = st.columns([3, 2])
         c1.plotly_chart(shape_diagram(shape, current == shape.key), key=f"inside_shape_{shape.key}",
                         width="stretch")
-        c2.markdown(f"**{shape.title}.** {shape.text}")
-        c2.markdown(f"*In this app:* {shape.in_app}")
-    try_this("switch the task on the Train page between 'next value' and 'sequence' and come "
-             "back: the highlighted shape follows.")
+        c2.markdown(f"**{_(shape.title)}.** {_(shape.text)}")
+        c2.markdown(_("*In this app:* {in_app}").format(in_app=_(shape.in_app)))
+    try_this(_("switch the task on the Train page between 'next value' and 'sequence' and come "
+               "back: the highlighted shape follows."))
 
 
 # ----- unrolled states -------------------------------------------------------------------------
 def unrolled_tab(run: Run) -> None:
-    st.markdown("Each column is one time step, each row one hidden unit: the colour is the "
-                "value of h_t. Reading the window left to right, the state gathers what the "
-                "network needs to predict the next value.")
+    st.markdown(_("Each column is one time step, each row one hidden unit: the colour is the "
+                  "value of h_t. Reading the window left to right, the state gathers what the "
+                  "network needs to predict the next value."))
     w, i = pick_window(run, "inside_unroll")
     trained = run.epochs_done > 0
     models = {"at initialisation": run.initial_rnn}
@@ -213,16 +215,17 @@ def unrolled_tab(run: Run) -> None:
     outputs = {}
     for col, (name, model) in zip(cols, models.items()):
         states, y = inside.unrolled(model, w.X[i])
-        col.plotly_chart(inside_charts.states_heatmap(states, f"Hidden state, {name}"),
+        col.plotly_chart(inside_charts.states_heatmap(
+                             states, _("Hidden state, {name}").format(name=_(name))),
                          key=f"inside_states_{name}", width="stretch")
         outputs[f"y_t {name}"] = y.ravel()
     targets = w.Y[i].ravel()
     st.plotly_chart(inside_charts.outputs_chart(outputs, targets, w.X[i].ravel()),
                     key="inside_outputs", width="stretch")
     if not trained:
-        st.caption("No trained model yet: only the state at initialisation is shown.")
-    try_this("compare the two heatmaps: at initialisation the units drift with the input; "
-             "after training some units track the level and others the change.")
+        st.caption(_("No trained model yet: only the state at initialisation is shown."))
+    try_this(_("compare the two heatmaps: at initialisation the units drift with the input; "
+               "after training some units track the level and others the change."))
 
 
 # ----- gradients through time ------------------------------------------------------------------
@@ -233,35 +236,35 @@ def _grad_controls(run: Run) -> dict:
     activation, scale = None, 1.0
     if elman:
         c1, c2 = c12
-        activation = c1.selectbox("Activation", ["tanh", "relu"],
+        activation = c1.selectbox(_("Activation"), ["tanh", "relu"],
                                   index=["tanh", "relu"].index(run.rnn.activation),
                                   key="inside_grad_act",
-                                  help="Recompute with another activation, same weights.")
-        scale = c2.slider("Scale of W_hh", 0.25, 3.0, 1.0, 0.05, key="inside_grad_scale",
-                          help="Multiply the recurrent weights: above 1 gradients grow, below "
-                               "1 they fade.")
+                                  help=_("Recompute with another activation, same weights."))
+        scale = c2.slider(_("Scale of W_hh"), 0.25, 3.0, 1.0, 0.05, key="inside_grad_scale",
+                          help=_("Multiply the recurrent weights: above 1 gradients grow, "
+                                 "below 1 they fade."))
     n_train = run.prepared.split.train_end
     with c3:
-        T = clamped_slider("Window length", 2, min(300, n_train - 1), cfg.window,
-                           "inside_grad_T", "How many steps the gradient must travel back.")
+        T = clamped_slider(_("Window length"), 2, min(300, n_train - 1), cfg.window,
+                           "inside_grad_T", _("How many steps the gradient must travel back."))
     with c4:
-        k = clamped_slider("Truncate to k steps (0 = never)", 0, T, cfg.bptt_steps,
-                           "inside_grad_k", "Truncated BPTT: each output's error flows back "
-                                            "through at most its last k steps.")
-    clip = c5.number_input("Clip at (0 = off)", 0.0, 1000.0, float(cfg.clip), 0.5,
+        k = clamped_slider(_("Truncate to k steps (0 = never)"), 0, T, cfg.bptt_steps,
+                           "inside_grad_k", _("Truncated BPTT: each output's error flows back "
+                                              "through at most its last k steps."))
+    clip = c5.number_input(_("Clip at (0 = off)"), 0.0, 1000.0, float(cfg.clip), 0.5,
                            key="inside_grad_clip",
-                           help="Global-norm clipping threshold applied to the whole gradient.")
+                           help=_("Global-norm clipping threshold applied to the whole gradient."))
     return {"activation": activation, "w_hh_scale": scale, "T": T,
             "bptt_steps": k or None, "clip": clip or None}
 
 
 def grads_tab(run: Run) -> None:
-    st.markdown("The loss sits at the last step; to teach an early step, its gradient must "
-                "pass back through the cell once per step (in the Elman cell: through W_hh and "
-                "the activation's slope). Multiplied "
-                "many times, it either fades (vanishing) or blows up (exploding). Each curve is "
-                f"measured on the first {GRAD_BATCH} training windows together, with the loss "
-                "on the last output only.")
+    st.markdown(_("The loss sits at the last step; to teach an early step, its gradient must "
+                  "pass back through the cell once per step (in the Elman cell: through W_hh "
+                  "and the activation's slope). Multiplied many times, it either fades "
+                  "(vanishing) or blows up (exploding). Each curve is measured on the first "
+                  "{GRAD_BATCH} training windows together, with the loss on the last output "
+                  "only.").format(GRAD_BATCH=GRAD_BATCH))
     c = _grad_controls(run)
     elman = cv.applies(cv.ELMAN, run.rnn)
     if not elman:
@@ -280,12 +283,13 @@ def grads_tab(run: Run) -> None:
     latest = "after training" if trained else "at initialisation"
     if c["bptt_steps"]:
         cut = inside.grad_flow(models[latest], X, Y, bptt_steps=c["bptt_steps"], **kw)
-        name = f"{latest}, truncated to the last {counted(c['bptt_steps'], 'step')}"
+        name = _("{latest}, truncated to the last {steps}").format(
+            latest=_(latest), steps=counted(c['bptt_steps'], 'step'))
         curves[name] = cut.norms
         styles[name] = inside_charts.truncated_style(styles[latest])
     clipped = inside.grad_flow(models[latest], X, Y, clip=c["clip"], **kw)
     if c["clip"] and clipped.clip_factor < 1:
-        name = f"{latest}, after clipping at {c['clip']:g}"
+        name = _("{latest}, after clipping at {clip:g}").format(latest=_(latest), clip=c['clip'])
         curves[name] = clipped.clipped
         styles[name] = inside_charts.clipped_style(styles[latest])
     st.plotly_chart(inside_charts.grad_flow_chart(curves, styles), key="inside_grad_flow",
@@ -293,24 +297,26 @@ def grads_tab(run: Run) -> None:
     cols = st.columns(len(flows) + 1)
     for col, (name, f) in zip(cols, flows.items()):
         if f.spectral_radius is not None:  # the Elman cell's W_hh
-            col.metric(f"Spectral radius of W_hh, {name}", f"{f.spectral_radius:.3f}",
-                       help="Largest |eigenvalue|: above 1 tends to explode, below 1 to vanish.")
+            col.metric(_("Spectral radius of W_hh, {name}").format(name=_(name)),
+                       f"{f.spectral_radius:.3f}",
+                       help=_("Largest |eigenvalue|: above 1 tends to explode, below 1 to "
+                              "vanish."))
     if c["clip"]:
-        cols[-1].metric("Clipping multiplies the gradient by", f"{clipped.clip_factor:.3g}",
-                        help="min(1, threshold ÷ gradient norm): every step alike.")
+        cols[-1].metric(_("Clipping multiplies the gradient by"), f"{clipped.clip_factor:.3g}",
+                        help=_("min(1, threshold ÷ gradient norm): every step alike."))
     if not run.task.held_out:  # the x-blocks task: truncated BPTT along the whole curve
-        st.caption(f"The x-blocks task trains with k1 = 1 and k2 = {run.cfg.window}: after every "
-                   f"block it backpropagates through the last {counted(run.cfg.window, 'block')}, "
-                   "so the window length here plays the part of k2.")
-    st.caption("Truncation cuts the curve off: no gradient reaches a step more than k steps "
-               "before the output. Clipping "
-               "shifts the whole curve down by one factor, so it stops explosions but cannot "
-               "bring back a gradient that has already vanished.")
+        st.caption(_("The x-blocks task trains with k1 = 1 and k2 = {window}: after every "
+                     "block it backpropagates through the last {blocks}, so the window length "
+                     "here plays the part of k2.").format(
+                       window=run.cfg.window, blocks=counted(run.cfg.window, 'block')))
+    st.caption(_("Truncation cuts the curve off: no gradient reaches a step more than k steps "
+                 "before the output. Clipping shifts the whole curve down by one factor, so it "
+                 "stops explosions but cannot bring back a gradient that has already vanished."))
     if elman:
         latest_first = {name: models[name] for name in reversed(models)}
         inside_cells.eigen_view(latest_first, scale=c["w_hh_scale"], key="inside_grad_eigen")
-        try_this("with tanh, move the W_hh scale from 0.5 to 2 and watch the left end of the "
-                 "curve; then switch to relu at scale 1.5 and lengthen the window.")
+        try_this(_("with tanh, move the W_hh scale from 0.5 to 2 and watch the left end of the "
+                   "curve; then switch to relu at scale 1.5 and lengthen the window."))
     else:
         try_this(_("lengthen the window and watch how far back the gradient still reaches; the "
                    "tab *Cells side by side* draws the Elman cell, the GRU and the LSTM on one "
@@ -319,5 +325,5 @@ def grads_tab(run: Run) -> None:
     if h is not None and len(h):
         st.plotly_chart(inside_charts.epoch_grad_chart(h.grad_norm, run.cfg.clip),
                         key="inside_grad_epochs", width="stretch")
-        st.caption("The mean gradient norm of each epoch of the last training run, measured "
-                   "before clipping.")
+        st.caption(_("The mean gradient norm of each epoch of the last training run, measured "
+                     "before clipping."))

@@ -11,7 +11,7 @@ import streamlit as st
 from rnn_core.cells import CELL_LABELS, takes_activation
 from rnn_core.evaluate import Evaluation, evaluate
 from rnn_core.experiment import Run
-from rnn_core.i18n import _
+from rnn_core.i18n import _, translated_labels
 from rnn_core.race import Race
 from rnn_core.io import save_model
 from rnn_core.restore import run_file_config
@@ -34,18 +34,19 @@ def mismatch_notice(run: Run | Race, offer_retrain: bool = True) -> bool:
                               state.cfg())
     if not changes:
         return False
-    trained_on = run.prepared.data_name or "its own data"
+    trained_on = run.prepared.data_name or _("its own data")
     racing = isinstance(run, Race)
     if racing:
         st.warning(_("This cell race was trained on {data}; since then {changes}. Everything "
                      "shown for it here uses the data and settings it was trained on.").format(
             data=trained_on, changes="; ".join(changes)))
     else:
-        st.warning(f"This model was trained on {trained_on}; since then {'; '.join(changes)}. "
-                   "Everything shown for it here uses the data and settings it was trained on; "
-                   "it stays available until you train a new one.")
+        st.warning(_("This model was trained on {data}; since then {changes}. Everything "
+                     "shown for it here uses the data and settings it was trained on; it stays "
+                     "available until you train a new one.").format(
+            data=trained_on, changes="; ".join(changes)))
     label, key = ((_("Race again on the current data and settings"), "rerace_btn") if racing
-                  else ("Train on the current data and settings", "retrain_btn"))
+                  else (_("Train on the current data and settings"), "retrain_btn"))
     if offer_retrain and st.button(label, key=key, type="primary"):
         from ui import training  # here: the Train page's loop, only when asked
 
@@ -98,18 +99,18 @@ METRICS_BEST = "background-color: rgba(0, 158, 115, 0.25); font-weight: bold"  #
 def metrics_table(ev: Evaluation, key: str) -> None:
     """The metrics table of an evaluation (one row per model), the best of each column marked,
     and the caption saying what each column means."""
-    st.markdown(f"Scored on {ev.metrics_scope}.")
+    st.markdown(_("Scored on {scope}.").format(scope=ev.metrics_scope))
     # a see-through green and bold text: readable in the light and the dark theme
-    st.dataframe(ev.metrics.style.format("{:.4g}").highlight_min(axis=0, props=METRICS_BEST),
-                 key=key)
-    caption = ("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero "
-               "skipped)")
+    st.dataframe(translated_labels(ev.metrics, index=True).style.format("{:.4g}")
+                 .highlight_min(axis=0, props=METRICS_BEST), key=key)
+    caption = _("MSE, RMSE and MAE in the data's units; MAPE in percent (points near zero "
+                "skipped)")
     if "MASE" in ev.metrics.columns:
-        caption += "; MASE (Hyndman) = MAE ÷ the mean one-step change in the training part"
+        caption += _("; MASE (Hyndman) = MAE ÷ the mean one-step change in the training part")
     if "MAE ÷ persistence MAE" in ev.metrics.columns:
-        caption += ("; MAE ÷ persistence MAE below 1 means the model beat persistence on these "
-                    "points")
-    st.caption(caption + ". The best value of each column is highlighted.")
+        caption += _("; MAE ÷ persistence MAE below 1 means the model beat persistence on these "
+                     "points")
+    st.caption(caption + _(". The best value of each column is highlighted."))
 
 
 def model_file(run: Run) -> bytes:
@@ -121,17 +122,17 @@ def model_file(run: Run) -> bytes:
 
 def downloads(run: Run, ev: Evaluation) -> None:
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Predictions (CSV)", ev.predictions.to_csv().encode(),
+    c1.download_button(_("Predictions (CSV)"), ev.predictions.to_csv().encode(),
                        file_name="rnn_lab_predictions.csv", mime="text/csv", key="dl_pred",
-                       help="Actual values and every model's one-step prediction, per point.")
+                       help=_("Actual values and every model's one-step prediction, per point."))
     c2.download_button(_("Trained {cell} (.npz)").format(cell=_(CELL_LABELS[run.cfg.cell])),
                        model_file(run), file_name=f"rnn_lab_{run.cfg.cell}_model.npz",
                        mime="application/octet-stream", key="dl_model",
-                       help="Weights, scaler, settings and loss curves: load it again on "
-                            "the Train page, or in NumPy with rnn_core.io.load_model.")
-    c3.download_button("Settings (JSON)", json.dumps(run.cfg.to_dict(), indent=2).encode(),
+                       help=_("Weights, scaler, settings and loss curves: load it again on "
+                              "the Train page, or in NumPy with rnn_core.io.load_model."))
+    c3.download_button(_("Settings (JSON)"), json.dumps(run.cfg.to_dict(), indent=2).encode(),
                        file_name="rnn_lab_config.json", mime="application/json",
-                       key="dl_cfg", help="Every setting of this run.")
+                       key="dl_cfg", help=_("Every setting of this run."))
 
 
 def race_downloads(ev: Evaluation) -> None:

@@ -48,7 +48,7 @@ def prepared_or_message():
     """The current data prepared with the current settings, or (None, plain-words reason)."""
     series = data.current_series()
     if series is None:
-        return None, "Load some data on the Data page first."
+        return None, _("Load some data on the Data page first.")
     try:
         prepared = prepare(series.values, state.cfg(), series.units)
         prepared.data_name = series.name
@@ -61,7 +61,7 @@ def prepared_or_message():
 def _new_run() -> Run | None:
     prepared, why = prepared_or_message()
     if prepared is None:
-        state.flash("error", f"Cannot train: {why}")
+        state.flash("error", _("Cannot train: {why}").format(why=why))
         return None
     return Run(prepared)
 
@@ -106,8 +106,8 @@ def on_stop() -> None:
     run = shown()
     if run is not None:
         run.stopped = True
-        state.flash("info", f"Stopped after {counted(run.epochs_done, 'epoch')}; the models keep "
-                            "what they learned so far.")
+        state.flash("info", _("Stopped after {epochs}; the models keep what they learned so "
+                              "far.").format(epochs=counted(run.epochs_done, 'epoch')))
 
 
 def _compatible(run: Run | None) -> bool:
@@ -136,8 +136,9 @@ def on_step() -> None:
         if fresh:
             _diverged(err, work)
         else:  # continuing: the run as it was before this step is the last good model
-            run.diverged = (f"{err} This step was undone; your model keeps its "
-                            f"{counted(run.epochs_done, 'epoch')}, and your data is unchanged.")
+            run.diverged = _("{err} This step was undone; your model keeps its {epochs}, and "
+                             "your data is unchanged.").format(
+                err=err, epochs=counted(run.epochs_done, 'epoch'))
         return
     work.diverged = None  # the step went well, so the run trains on
     state.update_run(work)
@@ -149,7 +150,7 @@ def on_reset() -> None:
     run = _new_run()
     if run is not None:
         state.install_run(run)
-        state.flash("info", f"Models re-initialised from seed {run.cfg.seed}.")
+        state.flash("info", _("Models re-initialised from seed {seed}.").format(seed=run.cfg.seed))
 
 
 def on_swap() -> None:
@@ -157,9 +158,10 @@ def on_swap() -> None:
     previous = state.previous_run()
     if previous is not None:
         state.install_run(previous)
-        state.flash("info", f"The previous model is back ({counted(previous.epochs_done, 'epoch')}"
-                            f" on {previous.prepared.data_name or 'its data'}); the one you had "
-                            "is now the previous model.")
+        state.flash("info", _("The previous model is back ({epochs} on {data}); the one you had "
+                              "is now the previous model.").format(
+                                epochs=counted(previous.epochs_done, 'epoch'),
+                                data=previous.prepared.data_name or _("its data")))
 
 
 def _diverged(err: TrainingDiverged, work: Run) -> None:
@@ -172,16 +174,19 @@ def _diverged(err: TrainingDiverged, work: Run) -> None:
     """
     rnn, mlp = work.epochs_done, 0 if work.mlp_history is None else len(work.mlp_history)
     if min(rnn, mlp):
-        kept = (f"both models keep their {counted(rnn, 'epoch')} before it" if rnn == mlp else
-                f"the RNN keeps its {counted(rnn, 'epoch')} before it, the MLP its "
-                f"{counted(mlp, 'epoch')}")
-        work.diverged = f"{err} Training stopped: {kept}, and your data is unchanged."
+        kept = (_("both models keep their {epochs} before it").format(
+                    epochs=counted(rnn, 'epoch')) if rnn == mlp else
+                _("the RNN keeps its {epochs} before it, the MLP its {mlp_epochs}").format(
+                    epochs=counted(rnn, 'epoch'), mlp_epochs=counted(mlp, 'epoch')))
+        work.diverged = _("{err} Training stopped: {kept}, and your data is unchanged.").format(
+            err=err, kept=kept)
         state.update_run(work)
         return
     previous = state.restore_previous()
     st.session_state[FALLBACK] = previous
-    kept = "the previous model is back" if previous is not None else "no model is kept"
-    state.flash("error", f"{err} Training stopped; {kept}, and your data is unchanged.")
+    kept = _("the previous model is back") if previous is not None else _("no model is kept")
+    state.flash("error", _("{err} Training stopped; {kept}, and your data is unchanged.").format(
+                             err=err, kept=kept))
 
 
 def verdict(run: Run | Race) -> tuple[str, str]:
@@ -193,15 +198,18 @@ def verdict(run: Run | Race) -> tuple[str, str]:
         if h is None or not len(h):
             continue
         start = h.start_loss if getattr(h, "start_loss", None) else h.train_loss[0]
-        parts.append(f"{name} {label} {start:.3g} → {h.train_loss[-1]:.3g}")
+        parts.append(f"{_(name)} {_(label)} {start:.3g} → {h.train_loss[-1]:.3g}")
         if h.train_loss[-1] >= start:
-            rose.append(f"the {name}'s ({h.train_loss[-1] / start:.3g}× its start)")
-    text = f"Trained {counted(run.epochs_done, 'epoch')}: " + "; ".join(parts) + "."
+            rose.append(_("the {model}'s ({ratio:.3g}× its start)").format(
+                model=_(name), ratio=h.train_loss[-1] / start))
+    text = _("Trained {epochs}: {losses}.").format(epochs=counted(run.epochs_done, 'epoch'),
+                                                   losses="; ".join(parts))
     if rose:
-        return "warning", (f"{text} The training loss ended no lower than it started for "
-                           f"{' and '.join(rose)}: that model did not learn. Try a learning "
-                           "rate 10 times lower, gradient clipping, or Adam.")
-    return "success", text + " See the forecasts on the Compare page."
+        return "warning", _("{text} The training loss ended no lower than it started for "
+                            "{models}: that model did not learn. Try a learning rate 10 times "
+                            "lower, gradient clipping, or Adam.").format(
+            text=text, models=_(" and ").join(rose))
+    return "success", text + _(" See the forecasts on the Compare page.")
 
 
 def report(run: Run | Race) -> list[tuple[str, str]]:
@@ -214,25 +222,25 @@ def report(run: Run | Race) -> list[tuple[str, str]]:
     if run.diverged:  # the loss exploded: never a success, whatever was kept
         return [("error", run.diverged)]
     if run is st.session_state.get(FALLBACK):  # a new run exploded in epoch 1
-        return [("info", f"Your previous model is shown: {counted(run.epochs_done, 'epoch')}. "
-                         "The new run diverged (see the message above).")]
+        return [("info", _("Your previous model is shown: {epochs}. The new run diverged (see "
+                           "the message above).").format(epochs=counted(run.epochs_done, 'epoch')))]
     return [verdict(run)]
 
 
 def buttons(where=st) -> None:
     training = bool(st.session_state.get(TRAINING))
     c1, c2, c3, c4 = where.columns(4)
-    c1.button("Train", key="train_btn", type="primary", on_click=on_train, disabled=training,
-              help="Train the RNN and the MLP from fresh weights for the chosen epochs.",
+    c1.button(_("Train"), key="train_btn", type="primary", on_click=on_train, disabled=training,
+              help=_("Train the RNN and the MLP from fresh weights for the chosen epochs."),
               width="stretch")
-    c2.button("Stop", key="stop_btn", on_click=on_stop, disabled=not training,
-              help="Stop after the current epoch; the models keep what they learned.",
+    c2.button(_("Stop"), key="stop_btn", on_click=on_stop, disabled=not training,
+              help=_("Stop after the current epoch; the models keep what they learned."),
               width="stretch")
-    c3.button("Step", key="step_btn", on_click=on_step, disabled=training,
-              help="Train one more epoch, to watch the loss curve move.", width="stretch")
-    c4.button("Reset", key="reset_btn", on_click=on_reset, disabled=training,
-              help="Re-initialise the models from the seed, so two settings start from the "
-                   "same weights.", width="stretch")
+    c3.button(_("Step"), key="step_btn", on_click=on_step, disabled=training,
+              help=_("Train one more epoch, to watch the loss curve move."), width="stretch")
+    c4.button(_("Reset"), key="reset_btn", on_click=on_reset, disabled=training,
+              help=_("Re-initialise the models from the seed, so two settings start from the "
+                     "same weights."), width="stretch")
     where.button(_("Race the cells"), key="race_btn", on_click=on_race, disabled=training,
                  icon=":material/sprint:",
                  help=_("Train the Elman RNN, the GRU and the LSTM live, one after the other each "
@@ -253,10 +261,10 @@ def progress(slots: Slots, run: Run | Race, started: float | None = None, first_
     """The progress bar: epochs done, the time left and where the training runs."""
     target = st.session_state.get(TARGET) or run.cfg.epochs
     done = run.epochs_done
-    text = f"Epoch {done} of {target}"
+    text = _("Epoch {done} of {target}").format(done=done, target=target)
     if started is not None and done > first_epoch:
         per_epoch = (time.perf_counter() - started) / (done - first_epoch)
-        text += f" · about {per_epoch * (target - done):.0f} s left"
+        text += _(" · about {seconds:.0f} s left").format(seconds=per_epoch * (target - done))
     if where:
         text += f" · {where}"
     slots.progress.progress(min(done / max(target, 1), 1.0), text=text)
@@ -300,8 +308,9 @@ def _where(trainer: LiveTraining) -> str:
     """'training on 2 worker processes', or 'training on the server (the training workers
     stopped)'."""
     if trainer.reason:
-        return f"training on the server ({trainer.reason[0].lower()}{trainer.reason[1:]})"
-    return f"training {trainer.where}"
+        return _("training on the server ({reason})").format(
+            reason=trainer.reason[0].lower() + trainer.reason[1:])
+    return _("training {where}").format(where=trainer.where)
 
 
 def _race_diverged(err: TrainingDiverged, race: Race) -> None:

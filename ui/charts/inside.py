@@ -39,7 +39,8 @@ def outputs_chart(outputs: dict[str, np.ndarray], targets: np.ndarray | None,
                         marker=dict(color=COLORS["actual"], symbol="x", size=9))
     for name, y in outputs.items():
         style = STYLES["initial" if "initial" in name else "trained"]
-        fig.add_scatter(x=t, y=y, name=_(name), mode="lines+markers", **style)
+        shown = "y_t " + _(name[4:]) if name.startswith("y_t ") else _(name)  # y_t {model}
+        fig.add_scatter(x=t, y=y, name=shown, mode="lines+markers", **style)
     fig.update_xaxes(**integer_axis(0, max(len(inputs) - 1, 1)))
     return styled(fig, _("Output y_t at every step (scaled units)"), _("time step t"),
                   _("value"))

@@ -28,7 +28,7 @@ def loss_chart(histories: dict[str, object], log_y: bool = True, epochs: int | N
             continue
         x = np.arange(1, len(h) + 1)
         longest = max(longest, len(h))
-        label = train_labels.get(name, _("training loss"))  # the callers translate theirs
+        label = _(train_labels.get(name, "training loss"))  # English msgids (tasks' N_)
         fig.add_scatter(x=x, y=h.train_loss, name=f"{_(name)} {label}", mode="lines",
                         line=dict(color=COLORS[name], width=2.5))
         shown.append(h.train_loss)
