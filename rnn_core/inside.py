@@ -22,7 +22,7 @@ from rnn_core.cells import CELL_LABELS, cell_of, takes_activation
 from rnn_core.evaluate import unit_factor
 from rnn_core.experiment import Prepared
 from rnn_core.forecast import horizon_errors, teacher_forcing_vs_free_running
-from rnn_core.i18n import _
+from rnn_core.i18n import N_, _
 from rnn_core.optim import global_norm
 from rnn_core.rnn import RNN, layer_names, rnn_step, spectral_radius
 from rnn_core.windows import Windows
@@ -255,7 +255,8 @@ def teacher_vs_free(model: RNN, prepared: Prepared, origin: int, n_steps: int,
     truth = inv(tv.truth)[:, 0]
     teacher = inv(tv.teacher_forced)[:, 0]
     free = inv(tv.free_running)[:, 0]
-    steps = pd.DataFrame({"actual": truth, "teacher forcing": teacher, "free running": free,
+    # column names: English msgids (N_), translated where drawn
+    steps = pd.DataFrame({"actual": truth, N_("teacher forcing"): teacher, N_("free running"): free,
                           "teacher error": np.abs(teacher - truth),
                           "free error": np.abs(free - truth)},
                          index=prepared.index[tv.target_idx])

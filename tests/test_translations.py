@@ -461,6 +461,8 @@ def test_chinese_pages_render_real_glyphs_in_headless_chromium(zh_server, chromi
         page.locator('[data-testid="stSidebar"] a', has_text="训练").first.click()
         page.wait_for_selector('h1:has-text("训练")')
         page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        page.wait_for_selector(".st-key-w_n_hidden input")
+        page.wait_for_timeout(500)  # let the widgets paint before the screenshot
         assert "lang=zh" in page.url
         page.screenshot(path=str(ARTIFACTS / "zh_train.png"), full_page=True)
     finally:

@@ -99,7 +99,8 @@ def _draw(name: str, where) -> object:
     common = dict(key=key, help=_(spec.help), on_change=_commit, args=(name,),
                   disabled=name in st.session_state.get(state.LOCKED, ()))
     if spec.choices is not None:
-        where.selectbox(label, spec.choices, format_func=lambda c: _(CHOICE_LABELS.get(c, c)),
+        shown = {c: _(CHOICE_LABELS.get(c, c)) for c in spec.choices}  # translated now, once
+        where.selectbox(label, spec.choices, format_func=shown.get,
                         **common)
     elif spec.log:
         ladder = sorted({*_LR_LADDER, value})

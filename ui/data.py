@@ -152,14 +152,15 @@ def upload_options() -> bool:
     time_column = c1.selectbox(
         _("Time column"), cols.time_candidates, key=f"csv_time_{token}",
         index=cols.time_candidates.index(cols.time_column),
-        format_func=lambda c: _("(none: number the rows)") if c == ROW_NUMBERS else c,
+        format_func={c: _("(none: number the rows)") if c == ROW_NUMBERS else c
+                     for c in cols.time_candidates}.get,
         help=_("The dates (or x values) of the series; rows are sorted by it."))
     value_column = c2.selectbox(
         _("Value column"), cols.value_candidates, key=f"csv_value_{token}",
         index=cols.value_candidates.index(cols.value_column),
         help=_("The numbers the network learns to predict."))
     missing = c3.radio(_("Missing values"), ("drop", "interpolate"), key=f"csv_missing_{token}",
-                       horizontal=True, format_func=lambda m: _(MISSING_RULES[m]),
+                       horizontal=True, format_func={m: _(w) for m, w in MISSING_RULES.items()}.get,
                        help=_("Drop rows with a missing value, or fill them by straight lines "
                               "between their neighbours."))
     sep = {"\t": _("tab")}.get(cols.separator, repr(cols.separator))
@@ -175,7 +176,7 @@ def upload_options() -> bool:
     if guessed is not None:  # the values do not say whether 01/02 is 1 February or 2 January
         chosen = st.radio(_("Date order"), tuple(DATE_ORDERS), key=f"csv_dayfirst_{token}",
                           index=tuple(DATE_ORDERS).index(guessed), horizontal=True,
-                          format_func=lambda k: _(DATE_ORDERS[k]),
+                          format_func={k: _(w) for k, w in DATE_ORDERS.items()}.get,
                           help=_("No day above 12 shows whether 01/02/2020 is 1 February or "
                                  "2 January; the order preselected is a guess."))
         day_first = None if chosen == guessed else chosen

@@ -8,7 +8,7 @@ import streamlit as st
 from rnn_core import cell_views as cv
 from rnn_core import inside
 from rnn_core.experiment import Run
-from rnn_core.i18n import _
+from rnn_core.i18n import N_, _
 from rnn_core.words import counted
 from ui import inside_cells
 from ui import inside_views as views
@@ -18,7 +18,7 @@ from ui.charts.shapes import shape_diagram
 from ui.inside_shapes import SHAPES
 from ui.state import INSIDE_STEP as STEP_COUNT
 
-PARTS = {"train": "training", "val": "validation", "test": "test"}
+PARTS = {"train": N_("training"), "val": N_("validation"), "test": N_("test")}  # shown: _()
 GRAD_BATCH = 16  # windows averaged into the gradient picture
 SMALL = 6  # models with at most this many hidden units show their whole matrices
 
@@ -56,7 +56,7 @@ def pick_window(run: Run, prefix: str):
     parts = parts_with_windows(run)
     c1, c2 = st.columns([1, 3])
     part = c1.selectbox(_("Windows from"), parts, index=len(parts) - 1, key=f"{prefix}_part",
-                        format_func=PARTS.get,
+                        format_func={p: _(PARTS[p]) for p in parts}.get,
                         help=_("Which part of your series the window is taken from."))
     w = inside.part_windows(run.prepared, part)
     with c2:
@@ -313,7 +313,7 @@ def grads_tab(run: Run) -> None:
                  "before the output. Clipping shifts the whole curve down by one factor, so it "
                  "stops explosions but cannot bring back a gradient that has already vanished."))
     if elman:
-        latest_first = {name: models[name] for name in reversed(models)}
+        latest_first = {_(name): models[name] for name in reversed(models)}
         inside_cells.eigen_view(latest_first, scale=c["w_hh_scale"], key="inside_grad_eigen")
         try_this(_("with tanh, move the W_hh scale from 0.5 to 2 and watch the left end of the "
                    "curve; then switch to relu at scale 1.5 and lengthen the window."))

@@ -51,7 +51,7 @@ def form() -> list | None:
     lags = c1.text_input(_("Echo lags L"), DEFAULT_LAGS, key="mem_lags",
                          help=_("How far back each echo comes from, separated by commas."))
     cells = c2.multiselect(_("Cells"), list(CELLS), list(CELLS), key="mem_cells",
-                           format_func=lambda c: _(CELL_LABELS[c]),
+                           format_func={c: _(CELL_LABELS[c]) for c in CELLS}.get,
                            help=_("Which recurrent cells to compare; the MLP and persistence "
                                   "are scored in every run."))
     n_seeds = c3.number_input(_("Seeds"), 1, 10, 5, key="mem_seeds",
