@@ -330,6 +330,29 @@ def test_a_sweep_in_chinese_shows_no_english():
     assert not leftovers(at), "\n".join(leftovers(at))
 
 
+def test_a_preset_in_chinese_shows_no_english():
+    at = _zh_page("app.py")
+    at.button(key="preset_stock_offline").click().run()
+    assert not page_errors(at), page_errors(at)
+    assert at.success, "the preset's success message"
+    assert not leftovers(at), "\n".join(leftovers(at))
+
+
+@pytest.mark.parametrize("fixture", ["ambiguous_slashes.csv", "binary.xlsx"])
+def test_an_uploaded_csv_in_chinese_is_explained_without_english(fixture):
+    from test_pages import FIXTURES, upload
+
+    path = FIXTURES / "csv" / fixture
+    if not path.exists():
+        pytest.skip(f"no fixture {fixture}")
+    at = _zh_page("pages/1_Data.py")
+    at.selectbox(key="w_source").set_value("csv").run()
+    upload(at, fixture, path.read_bytes()).run()
+    assert not page_errors(at), page_errors(at)
+    assert at.info or at.error
+    assert not leftovers(at), "\n".join(leftovers(at))
+
+
 def test_the_lessons_page_in_chinese_shows_no_english():
     if not (ROOT / "pages" / "6_Lessons.py").exists():
         pytest.skip("no lessons page yet")

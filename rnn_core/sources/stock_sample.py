@@ -34,7 +34,7 @@ def stock_sample(symbol: str = "GOOG") -> SeriesData:
                        index=pd.DatetimeIndex(pd.to_datetime(frame["date"], format="%Y-%m-%d"),
                                               name="date"), name=symbol)
     return SeriesData(values=values, name=sample_name(symbol),
-                      units=_("× first-week price"), frequency=_("weekly"), provenance=_("bundled"),
+                      units=_("× first-week price"), frequency="weekly", provenance="bundled",
                       note=_("Real weekly closing prices from plotly's bundled sample, "
                              "divided by each company's close in the first week of 2018 (so "
                              "1.2 means 20% above it). Works without internet."))
