@@ -19,6 +19,7 @@ import pytest
 
 from apphelpers import ROOT, app_test, page_errors
 from rnn_core import i18n
+from rnn_core.presets import PRESETS
 
 babel = pytest.importorskip("babel", reason="Babel extracts the catalogues: pip install babel")
 from babel.messages.extract import extract_from_dir  # noqa: E402
@@ -193,6 +194,7 @@ ALLOWED_RUNS = {
     "rnn lab", "yahoo finance", "elman rnn", "noto sans", "material symbols", "numpy rnn",
     "x t", "y t", "h t", "relu", "tanh", "adam", "sgd", "mlp", "rnn", "gru", "lstm",
     "jan", "ten",  # the date example "31 Jan 2024"; a test's typed value
+    "yyyy-mm-dd",  # the date format the Data page asks for
 }
 _WORD = r"(?<![A-Za-z0-9_\\/.])[A-Za-z][A-Za-z']+(?![A-Za-z0-9_(])"
 ENGLISH_RUN = re.compile(rf"{_WORD}(?:[ \-]+{_WORD})+")
@@ -330,12 +332,21 @@ def test_a_sweep_in_chinese_shows_no_english():
     assert not leftovers(at), "\n".join(leftovers(at))
 
 
-def test_a_preset_in_chinese_shows_no_english():
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_applied_and_trained_in_chinese_shows_no_english(key):
+    """Offline, the network presets fail (in words) or fall back to bundled data: either way
+    every page they lead to speaks Chinese."""
     at = _zh_page("app.py")
-    at.button(key="preset_stock_offline").click().run()
-    assert not page_errors(at), page_errors(at)
-    assert at.success, "the preset's success message"
-    assert not leftovers(at), "\n".join(leftovers(at))
+    at.button(key=f"preset_{key}").click().run()
+    found = {"app.py": leftovers(at)}
+    at.switch_page("pages/2_Train.py").run()
+    at.number_input(key="w_epochs").set_value(3).run()
+    at.button(key="train_btn").click().run()
+    found["pages/2_Train.py"] = leftovers(at)
+    for page in ("pages/3_Compare.py", "pages/4_Inside.py", "pages/1_Data.py"):
+        found[page] = leftovers(_zh_page(page, at))
+    found = {k: v for k, v in found.items() if v}
+    assert not found, "\n".join(f"{k}: {v}" for k, vs in found.items() for v in vs)
 
 
 @pytest.mark.parametrize("fixture", ["ambiguous_slashes.csv", "binary.xlsx"])

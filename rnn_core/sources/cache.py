@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from rnn_core.i18n import _, format_date
+from rnn_core.i18n import DEFAULT_LANGUAGE, _, current_language, format_date
 
 from .series import SeriesData, SourceUnreachable, now_utc
 
@@ -148,6 +148,8 @@ def fetch_with_cache(key: dict, fetch: Callable[[], SeriesData], *, refresh: boo
     never too old — a closed date range does not change). If `fetch` raises SourceUnreachable
     and any cached copy exists, that copy is served with a note saying so.
     """
+    if current_language() != DEFAULT_LANGUAGE:  # a copy holds its notes' words: one per language
+        key = {**key, "lang": current_language()}
     cached = read_cache(key, directory)
     fresh = cached is not None and (max_age is None or now_utc() - cached.fetched_at <= max_age)
     if fresh and not refresh:

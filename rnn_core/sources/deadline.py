@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, TypeVar
 
-from rnn_core.i18n import _
+from rnn_core.i18n import _, current_language, set_language
 
 T = TypeVar("T")
 
@@ -19,8 +19,10 @@ T = TypeVar("T")
 def run_with_deadline(call: Callable[[], T], seconds: float, *, what: str) -> T:
     """Return `call()`, re-raise what it raises, or raise TimeoutError after `seconds`."""
     outcome: dict = {}
+    lang = current_language()  # the worker's messages speak the caller's language
 
     def target():
+        set_language(lang)
         try:
             outcome["value"] = call()
         except BaseException as err:  # handed to the waiting caller below

@@ -18,7 +18,7 @@ import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
 
-from rnn_core.i18n import _, ngettext
+from rnn_core.i18n import N_, _, ngettext
 
 from ..words import counted
 from .cache import fetch_with_cache
@@ -31,7 +31,7 @@ FRED_URL = "https://fred.stlouisfed.org"
 DEFAULT_START, DEFAULT_END = "2018-02-01", "2022-12-31"  # seed 004's 59 months
 TIMEOUT, RETRY_COUNT = 5.0, 1
 _UNITS = {"GS10": "percent", "DGS10": "percent", "UNRATE": "percent", "FEDFUNDS": "percent"}
-_NAMES = {"GS10": "10-year Treasury yield, monthly (GS10)"}
+_NAMES = {"GS10": N_("10-year Treasury yield, monthly (GS10)")}  # shown with _()
 
 
 def bundled_gs10() -> SeriesData:
@@ -43,7 +43,7 @@ def bundled_gs10() -> SeriesData:
     with text.open("r", encoding="utf-8") as handle:
         frame = pd.read_csv(handle, index_col=0, parse_dates=True)
     values = as_float_series(frame.iloc[:, 0], "GS10")
-    return SeriesData(values=values, name=_NAMES["GS10"], units="percent", frequency="monthly",
+    return SeriesData(values=values, name=_(_NAMES["GS10"]), units="percent", frequency="monthly",
                       provenance="bundled", fetched_at=None,
                       note=_("Bundled GS10 sample: the 59 monthly values printed in seed 004."))
 
@@ -134,7 +134,7 @@ def load_fred(series_id: str = "GS10", start=DEFAULT_START, end=DEFAULT_END, *,
                         "{n} missing values ('.' in FRED's file) were dropped.", missing).format(
             n=missing) if missing else ""
         values = as_float_series(column, sid)
-        return SeriesData(values=values, name=_NAMES.get(sid, sid), units=_UNITS.get(sid, ""),
+        return SeriesData(values=values, name=_(_NAMES.get(sid, sid)), units=_UNITS.get(sid, ""),
                           frequency=infer_frequency(values.index), provenance="live",
                           fetched_at=now_utc(), note=note)
 
