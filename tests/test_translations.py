@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from apphelpers import ROOT, app_test, page_errors
+from apphelpers import ROOT, app_test, open_with_link, page_errors
 from rnn_core import i18n
 from rnn_core.presets import PRESETS
 
@@ -292,13 +292,10 @@ SHORT = {"epochs": "3", "n_points": "200", "n_hidden": "6", "window": "8", "lang
 
 
 def _zh_page(page: str, at=None):
+    """`page` opened from a link with lang=zh, or (given `at`) the session going on there."""
     if at is None:
-        at = app_test("app.py")
-        for key, value in SHORT.items():
-            at.query_params[key] = value
-        at.run()
-    if page != "app.py":
-        at.switch_page(page).run()
+        return open_with_link(page, SHORT)
+    at.switch_page(page).run()
     assert not page_errors(at), page_errors(at)
     return at
 
@@ -349,7 +346,7 @@ def test_every_preset_applied_and_trained_in_chinese_shows_no_english(key):
     assert not found, "\n".join(f"{k}: {v}" for k, vs in found.items() for v in vs)
 
 
-@pytest.mark.parametrize("fixture", ["ambiguous_slashes.csv", "binary.xlsx"])
+@pytest.mark.parametrize("fixture", ["ambiguous_slashes.csv", "no_numbers.csv", "latin1.csv"])
 def test_an_uploaded_csv_in_chinese_is_explained_without_english(fixture):
     from test_pages import FIXTURES, upload
 
@@ -437,14 +434,7 @@ def test_two_sessions_keep_their_own_language():
 
 
 # ----- a real browser: Chinese glyphs, not boxes -------------------------------------------------
-@pytest.fixture(scope="module")
-def zh_server(tmp_path_factory):
-    from apphelpers import StreamlitServer
-
-    log = tmp_path_factory.mktemp("streamlit-zh") / "server.log"
-    with StreamlitServer(log, env={"RNNLAB_CACHE_DIR": str(log.parent / "cache")}) as srv:
-        yield srv
-    assert "Traceback" not in srv.log(), srv.log()
+from test_browser import server  # noqa: E402, F401  (the real server: one per module)
 
 
 # Each text drawn alone on a canvas, in the page's own font stack: a missing font draws every
@@ -475,12 +465,12 @@ def _platform_fonts(page, selector: str) -> list[str]:
 
 
 @pytest.mark.browser
-def test_chinese_pages_render_real_glyphs_in_headless_chromium(zh_server, chromium):
+def test_chinese_pages_render_real_glyphs_in_headless_chromium(server, chromium):  # noqa: F811
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(60_000)
     try:
-        page.goto(f"{zh_server.url}/?lang=zh&epochs=5&n_points=200")
+        page.goto(f"{server.url}/?lang=zh&epochs=5&n_points=200")
         page.wait_for_selector("text=一键复现教程")
         page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
         boxes = page.evaluate(GLYPHS_JS, ["训", "练", "\ue000", "A"])

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rnn_core.i18n import _, current_language, ngettext
+from rnn_core.i18n import N_, _, current_language, ngettext
 
 from .csv_read import MAX_UPLOAD_BYTES, DateReading, NumberReading, Table, read_compact_dates, \
     read_dates, read_numbers, read_table
@@ -34,7 +34,7 @@ from .validate import value_range_problem
 
 MISSING_CHOICES = ("drop", "interpolate")
 ROW_NUMBERS = "(row number)"  # the time-axis choice "no time column: number the rows 0, 1, 2..."
-_NEEDED = _("It needs a date (or x) column and a column of numbers, for example 'date,value'.")
+_NEEDED = N_("It needs a date (or x) column and a column of numbers, for example 'date,value'.")
 
 
 @dataclass(frozen=True)
@@ -145,11 +145,11 @@ def _columns(table: Table) -> _Parsed:
         why = _not_numbers(table, dates)
         if frame.shape[1] == 1 and not why:
             raise DataSourceError(_("The file has a single column of text and no numbers. "
-                                    "{NEEDED}").format(NEEDED=_NEEDED))
+                                    "{NEEDED}").format(NEEDED=_(_NEEDED)))
         raise DataSourceError(_("No column holds numbers (columns: {value}).{why} "
                                 "{NEEDED}").format(
                                   value=', '.join(map(str, frame.columns)), why=why,
-                                  NEEDED=_NEEDED))
+                                  NEEDED=_(_NEEDED)))
     if dates:
         time = dates[0]
     elif len(numbers) >= 2:
