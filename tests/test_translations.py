@@ -489,5 +489,9 @@ def test_chinese_pages_render_real_glyphs_in_headless_chromium(server, chromium)
         page.wait_for_timeout(500)  # let the widgets paint before the screenshot
         assert "lang=zh" in page.url
         page.screenshot(path=str(ARTIFACTS / "zh_train.png"), full_page=True)
+        page.locator(".st-key-lang_switch").get_by_text("English", exact=True).click()
+        page.wait_for_selector('h1:has-text("Train")')
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        assert "lang=" not in page.url
     finally:
         context.close()
