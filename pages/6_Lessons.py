@@ -5,7 +5,8 @@ import streamlit as st
 from rnn_core.i18n import _
 from ui import layout, lessons_ui
 
-layout.page_setup("Lessons", ":material/school:")
+layout.page_setup("Lessons", ":material/school:",
+                  sidebar="collapsed" if lessons_ui.compact_link() else "auto")
 if not lessons_ui.compact():
     st.title(f":material/school: {_('Lessons')}")
 lessons_ui.page()

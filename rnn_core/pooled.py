@@ -29,7 +29,6 @@ and comes back; the page redraws between chunks:
 from __future__ import annotations
 
 import os
-import pickle
 import threading
 import time
 from collections import deque
@@ -85,9 +84,9 @@ class Chunk:
     ended: float
 
 
-def train_chunk(payload: bytes, epochs: int) -> Chunk:
-    """Unpickle a Run, train it `epochs` more epochs on one BLAS thread, send it back."""
-    run = pickle.loads(payload)
+def train_chunk(run, epochs: int) -> Chunk:
+    """In a worker: train a Run (a copy the executor sent) `epochs` more epochs on one BLAS
+    thread, and send it back."""
     first, error = run.epochs_done, None
     started, t0 = time.time(), time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
@@ -379,13 +378,13 @@ class LiveTraining:
             return None
         turn = _Turn(self.lane, pool.gate)
         try:
-            payload = pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)
+            frozen = run.snapshot()  # the executor serialises it later, in its own thread
             try:
-                future = pool.executor().submit(in_language, self.lang, train_chunk, payload,
+                future = pool.executor().submit(in_language, self.lang, train_chunk, frozen,
                                                 epochs)
             except Exception:  # loky: a pool a dead worker broke earlier; try a fresh one
                 pool.broken()
-                future = pool.executor().submit(in_language, self.lang, train_chunk, payload,
+                future = pool.executor().submit(in_language, self.lang, train_chunk, frozen,
                                                 epochs)
         except Exception as err:  # a shut-down executor, a closed Dask client
             turn.release()

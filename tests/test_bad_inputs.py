@@ -28,7 +28,11 @@ from test_pages import FIXTURES, open_page, train_short, upload
 
 DEFAULT = LabConfig()
 DATA_PAGE_FIELDS = ("x_start", "x_stop", "n_points", "noise", "data_seed", "val_frac",
-                    "test_frac")
+                    "test_frac", "echo_lag")
+# the settings under which a control is shown (the echo lag: on the echo series only)
+SHOWN_WITH = {"block": {"task": "blocks", "n_points": "240", "window": "4"},
+              "echo_lag": {"synthetic_kind": "echo", "n_points": "1000", "x_start": "0.1",
+                           "x_stop": "100", "window": "4", "epochs": "2"}}
 
 
 def messages(at) -> str:
@@ -72,8 +76,7 @@ CROSS_FIELD = {("x_start", 100.0): "'x to' must be larger than 'x from'",
 @pytest.mark.parametrize("name, value, outcome", list(_numeric_cases()))
 def test_a_numeric_control_at_and_past_its_bounds(name, value, outcome):
     page = "pages/1_Data.py" if name in DATA_PAGE_FIELDS else "pages/2_Train.py"
-    params = {"task": "blocks", "n_points": "240", "window": "4"} if name == "block" else None
-    at, run, series = trained(page, params)
+    at, run, series = trained(page, SHOWN_WITH.get(name))
     before = getattr(at.session_state["cfg"], name)
     at.number_input(key=f"w_{name}").set_value(value).run()
     assert not page_errors(at), page_errors(at)

@@ -35,11 +35,13 @@ _this_run = threading.local()
 i18n.set_language_source(state.language)
 
 
-def page_setup(title: str, icon: str) -> None:
+def page_setup(title: str, icon: str, *, sidebar: str = "auto") -> None:
     """Set this run's language, configure the page, load the link's settings once, draw the
-    sidebar (with the language switch) and notes. `title` is the English title (a msgid)."""
+    sidebar (with the language switch) and notes. `title` is the English title (a msgid);
+    sidebar "collapsed" starts with it folded away (a projector)."""
     i18n.set_language(state.language())  # before any string of this run is produced
-    st.set_page_config(page_title=f"{_(title)} · RNN Lab", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=f"{_(title)} · RNN Lab", page_icon=icon, layout="wide",
+                       initial_sidebar_state=sidebar)
     state.init_session()
     with st.sidebar:
         st.markdown("### RNN Lab")

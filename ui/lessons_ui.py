@@ -24,10 +24,6 @@ from ui.state import (LESSON, LESSON_APPLIED, LESSON_COMPACT, LESSON_LINK, LESSO
 FIRST = next(iter(LESSONS))
 COMPACT_HEIGHT = 280  # charts in projector mode: a step fits a 1280×720 screen
 # Projector mode: no sidebar, less padding above the content.
-COMPACT_CSS = """<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
-.block-container {padding-top: 1.2rem; padding-bottom: 0.5rem;}
-</style>"""
 
 
 # ----- where the student is -----------------------------------------------------------------------
@@ -43,6 +39,12 @@ def _progress(lesson: str, index: int) -> dict:
 
 def compact() -> bool:
     return bool(st.session_state.get(LESSON_COMPACT))
+
+
+def compact_link() -> bool:
+    """Projector mode, read before the page is configured (so the sidebar starts folded away):
+    the session's choice, or compact=1 in the link this page was opened with."""
+    return compact() or st.query_params.get("compact") == "1"
 
 
 def address() -> dict[str, str]:
@@ -323,8 +325,6 @@ def page() -> None:
     if st.session_state.get(LESSON_APPLIED) != (lesson, index):  # arrived here: set it up
         apply_step(lesson, index)
         state.show_flash()
-    if compact():
-        st.markdown(COMPACT_CSS, unsafe_allow_html=True)
     this = LESSONS[lesson]
     step, n = this.steps[index], len(this.steps)
     if not compact():
