@@ -287,8 +287,13 @@ def test_a_bad_link_falls_back_to_the_first_lesson_with_a_note():
     at = open_step("nope", 0)
     assert at.session_state["lesson_current"][0] == next(iter(LESSONS))
     assert "There is no lesson" in texts(at)
+    n = len(LESSONS["lr"].steps)
     at = open_with_link(PAGE, {"lesson": "lr", "step": "99"})
-    assert at.session_state["lesson_current"] == ("lr", len(LESSONS["lr"].steps) - 1)
+    assert at.session_state["lesson_current"] == ("lr", n - 1)
+    assert f"This lesson has steps 1 to {n}, not '99': here is step {n}." in texts(at)
+    at = open_with_link(PAGE, {"lesson": "lr", "step": "abc"})
+    assert at.session_state["lesson_current"] == ("lr", 0)
+    assert "not 'abc': here is step 1." in texts(at)
 
 
 def test_next_back_and_restart_move_through_the_steps_and_clear_predictions():

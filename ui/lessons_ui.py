@@ -67,11 +67,17 @@ def read_link() -> None:
             state.flash("warning", _("There is no lesson {name!r}; here is the list.").format(
                 name=str(lesson)[:30]))
         return
+    n = len(LESSONS[lesson].steps)
+    raw = link.get("step", "1")
     try:
-        index = int(link.get("step", "1")) - 1
+        index = int(raw) - 1
     except ValueError:
-        index = 0
-    enter(lesson, min(max(index, 0), len(LESSONS[lesson].steps) - 1))
+        index = -1
+    if not 0 <= index < n:
+        state.flash("warning", _("This lesson has steps 1 to {n}, not {step!r}: here is step "
+                                 "{shown}.").format(n=n, step=str(raw)[:10],
+                                                    shown=1 if index < 0 else n))
+    enter(lesson, min(max(index, 0), n - 1))
 
 
 def enter(lesson: str, index: int) -> None:
@@ -321,6 +327,7 @@ def _nav(lesson: str, index: int, n: int, where) -> None:
 def page() -> None:
     """The whole Lessons page: lesson picker, the current step, its run and reveal."""
     read_link()
+    state.show_flash()  # a note on the link (no such lesson or step)
     lesson, index = st.session_state[LESSON] = position()
     if st.session_state.get(LESSON_APPLIED) != (lesson, index):  # arrived here: set it up
         apply_step(lesson, index)
