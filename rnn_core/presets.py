@@ -164,9 +164,10 @@ PRESETS: dict[str, Preset] = {p.key: p for p in (
         N_("1000 points of an echo series: every value comes back 0.95 times as large 20 steps "
            "later, over fresh noise, so neighbouring values are unrelated and only a model that "
            "remembers 20 steps can predict the next one. Windows of 24 -> the next value, a GRU "
-           "with 20 hidden units, Adam, learning rate 0.01, 100 epochs. Then switch the cell to "
-           "Elman RNN, or race the cells on Train, to see the plain cell forget; the Sweep "
-           "page's 'Long memory' view sweeps the lag."),
+           "with 20 hidden units, Adam, learning rate 0.01, 100 epochs. Then race the cells on "
+           "Train and repeat over seeds on Compare: at this lag the plain Elman cell's error "
+           "is typically higher, and a cell can over-fit in some seeds. The Sweep page's 'Long "
+           "memory' view sweeps the lag."),
         {**ECHO_SETTINGS, "window": ECHO_SETTINGS["echo_lag"] + WINDOW_MARGIN, "cell": "gru"},
         claims=(Claim(N_("The GRU predicts the echo: its test MSE is below half of the "
                          "no-memory forecast's (the training mean)"), _remembers_the_echo, 7),
