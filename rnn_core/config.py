@@ -46,7 +46,7 @@ class LabConfig:
     n_points: int = 600
     noise: float = 0.1  # uniform noise in [-noise, noise]
     data_seed: int = 0
-    echo_lag: int = 20  # the echo series: every value comes back this many points later
+    echo_lag: int = 30  # the echo series: every value comes back this many points later
     fred_id: str = "GS10"
     ticker: str = "GOOGL"
     sample_ticker: str = "GOOG"  # the offline stock sample's company

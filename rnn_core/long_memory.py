@@ -40,9 +40,9 @@ MAX_MEMORY_RUNS = 120  # runs one visitor may queue in one long-memory sweep
 
 # The experiment's settings (the preset "echo" uses the same): 1000 points at x = 0.1, 0.2 … 100
 # (the curve has no x), no added noise (the echo's own noise is the point), and a training schedule
-# under which the difference between the cells shows in about 10 s of training at L = 20.
+# under which the difference between the cells shows in about 10 s of training at L = 30.
 ECHO_SETTINGS = dict(source="synthetic", synthetic_kind="echo", x_start=0.1, x_stop=100.0,
-                     n_points=1000, noise=0.0, data_seed=0, echo_lag=20, task="next",
+                     n_points=1000, noise=0.0, data_seed=0, echo_lag=30, task="next",
                      scaler="minmax", n_hidden=20, n_layers=1, lr=0.01, optimizer="adam",
                      batch_size=16, epochs=100, clip=1.0, bptt_steps=0)
 

@@ -1,9 +1,9 @@
 """The long-memory experiment: the echo series, its scores, its sweep, its page, its claims.
 
 The claims on the preset card and the Sweep page's caption are checked here over seeds 0–9:
-at the default lag L = 20 the gated cells' typical error is well below the Elman cell's (though
-a gated cell over-fits in some seeds), and the MLP (which reads the whole window) shows that the
-window holds the echo.
+at the default lag L = 30 the GRU remembers the echo in every seed while the Elman cell learns
+nothing in about half of them, and the MLP (which reads the whole window) shows that the window
+holds the echo.
 """
 
 from __future__ import annotations
@@ -142,8 +142,9 @@ def test_the_best_possible_forecast_is_the_equation_scored_on_the_same_points():
 # ----- the claims, over seeds 0-9 ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def default_lag_runs() -> pd.DataFrame:
-    """Every cell at the default lag L = 20, seeds 0-9, with the experiment's settings."""
-    configs = memory_grid(echo_config(), lags=[20], seeds=range(10))
+    """Every cell at the default lag L = 30, seeds 0-9, with the experiment's settings."""
+    assert echo_config().echo_lag == 30
+    configs = memory_grid(echo_config(), lags=[30], seeds=range(10))
     with local_engine(2) as eng, run_sweep(eng, None, configs, task=memory_task) as sweep:
         return memory_table(r for _c, r in sweep)
 
@@ -157,18 +158,25 @@ def test_every_run_of_the_default_lag_works(default_lag_runs):
     assert len(default_lag_runs) == 30
 
 
-def test_at_L20_the_gated_cells_typical_error_is_well_below_the_elman_cells(default_lag_runs):
-    # measured over seeds 0-9: medians Elman 0.49, GRU 0.33, LSTM 0.30 (bench/README.md)
+def test_at_L30_the_gru_beats_the_elman_cell_in_most_seeds(default_lag_runs):
+    # measured over seeds 0-9: the GRU in 10 of 10, below 0.42 in every seed; the Elman cell
+    # learns nothing (ratio near 1 or above) in 4 of 10 (bench/README.md)
+    assert (_ratios(default_lag_runs, "gru") < _ratios(default_lag_runs, "rnn")).sum() >= 9
+
+
+def test_at_L30_the_gated_cells_typical_error_is_well_below_the_elman_cells(default_lag_runs):
+    # medians: Elman 0.71, GRU 0.19, LSTM 0.24
     elman = np.median(_ratios(default_lag_runs, "rnn"))
     for cell in ("gru", "lstm"):
-        assert np.median(_ratios(default_lag_runs, cell)) < 0.8 * elman, cell
+        assert np.median(_ratios(default_lag_runs, cell)) < 0.5 * elman, cell
 
 
-def test_at_L20_the_gated_cells_remember_the_echo_in_most_seeds(default_lag_runs):
-    # the rest over-fit their 700 training points (train loss far below the noise, test
-    # error near or above the no-memory forecast's): the page's spread shows them
-    for cell in ("gru", "lstm"):
-        assert (_ratios(default_lag_runs, cell) < 0.5).sum() >= 7, cell
+def test_at_L30_the_gated_cells_remember_the_echo(default_lag_runs):
+    assert (_ratios(default_lag_runs, "gru") < 0.5).sum() >= 9
+    assert (_ratios(default_lag_runs, "lstm") < 0.5).sum() >= 7  # it over-fits in the others
+    # the echo preset's card: "the plain Elman cell fails to learn the echo in about half of
+    # the seeds" (measured: 5 of 10 end at 0.98 or above, no better than the training mean)
+    assert 3 <= (_ratios(default_lag_runs, "rnn") > 0.9).sum() <= 7
 
 
 def test_the_window_shows_the_echo_the_mlp_finds_it_and_persistence_cannot(default_lag_runs):
