@@ -1,5 +1,8 @@
 """The long-memory experiment: the echo series, its scores, its sweep, its page, its claims.
 
+The sweeps here run on loky's reusable pool, shared with the whole test session (and with the
+app's cached engine in page tests), so no test shuts it down.
+
 The claims on the preset card and the Sweep page's caption are checked here over seeds 0–9:
 at the default lag L = 30 the GRU remembers the echo in every seed while the Elman cell learns
 nothing in about half of them, and the MLP (which reads the whole window) shows that the window
@@ -106,7 +109,7 @@ def test_the_grid_gives_each_lag_its_window_and_each_cell_and_seed_one_run():
 def test_a_run_on_a_loky_worker_equals_the_same_run_here():
     configs = memory_grid(echo_config(epochs=2, n_hidden=4), lags=[3], cells=["gru", "lstm"],
                           seeds=[0])
-    with local_engine(2) as eng, run_sweep(eng, None, configs, task=memory_task) as sweep:
+    with run_sweep(local_engine(2), None, configs, task=memory_task) as sweep:
         pooled = {c.cell: r for c, r in sweep}
     for cfg in configs:
         here = memory_task(cfg)
@@ -145,7 +148,7 @@ def default_lag_runs() -> pd.DataFrame:
     """Every cell at the default lag L = 30, seeds 0-9, with the experiment's settings."""
     assert echo_config().echo_lag == 30
     configs = memory_grid(echo_config(), lags=[30], seeds=range(10))
-    with local_engine(2) as eng, run_sweep(eng, None, configs, task=memory_task) as sweep:
+    with run_sweep(local_engine(2), None, configs, task=memory_task) as sweep:
         return memory_table(r for _c, r in sweep)
 
 
@@ -229,7 +232,7 @@ def test_a_sweep_worker_writes_its_messages_in_the_students_language():
     try:
         set_language("zh")
         here = memory_task(configs[0])["error"]
-        with local_engine(1) as eng, run_sweep(eng, None, configs, task=memory_task) as sweep:
+        with run_sweep(local_engine(2), None, configs, task=memory_task) as sweep:
             there = next(iter(sweep))[1]["error"]
     finally:
         set_language("en")
