@@ -123,7 +123,9 @@ def test_a_small_sweep_runs_on_worker_processes_behind_a_real_server(server, pag
     page.wait_for_selector("text=Best by validation RMSE")
     wait_idle(page)
     assert page.locator(ERRORS).count() == 0
-    assert page.locator(".js-plotly-plot").count() >= 2
+    # Plotly mounts each chart after the page's text has arrived: wait for both to draw
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2",
+                           timeout=30_000)
     shot(page, "5_sweep")
 
 
