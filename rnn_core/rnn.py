@@ -516,7 +516,8 @@ class RNN(ParameterDict):
     def input_grads(self, X, dY, *, h0=None):
         """X (N, T, I), dY (N, O) -> (N, T, I): the gradient of sum(dY * y_T) with respect to
         every input x_t, y_T being the output at the last step. dY = a one-hot row gives one
-        row of the Jacobian dy_T / dx_t (rnn_core/cell_views.connectivity: how much each input is remembered).
+        row of the Jacobian dy_T / dx_t (rnn_core/cell_views.connectivity: how much each
+        input is remembered).
         """
         X = self._check_X(X)
         N, T, _ = X.shape
