@@ -23,7 +23,7 @@ from ui import state
 from ui.charts.memory import memory_chart
 from ui.engine import engine
 from ui.state import MEMORY_OWNER as OWNER, MEMORY_PENDING as PENDING, MEMORY_ROWS as ROWS
-from ui.sweep_ui import MAX_SWEEP_COMPUTE
+from ui.sweep_ui import MAX_SWEEP_COMPUTE, show_progress
 
 DEFAULT_LAGS = "5, 10, 20, 30"
 
@@ -105,18 +105,13 @@ def stream(progress_slot, chart_slot) -> None:
     sweep = run_sweep(eng, None, configs, task=memory_task,
                       should_stop=lambda: st.session_state.get(OWNER) is not owner)
     try:
-        progress_slot.progress(0.0, text=_("0 of {runs} · {engine}").format(
-            runs=counted(len(configs), "run"), engine=eng.describe()))
+        show_progress(progress_slot, 0, len(configs), started, eng)
         for _cfg, result in sweep:
             results.append(result)
             now = time.perf_counter()
             if now - last_draw > 0.5 or len(results) == len(configs):
                 last_draw = now
-                left = (now - started) / len(results) * (len(configs) - len(results))
-                progress_slot.progress(len(results) / len(configs), text=_(
-                    "{done} of {runs} · about {left:.0f} s left · {engine}").format(
-                    done=len(results), runs=counted(len(configs), "run"), left=left,
-                    engine=eng.describe()))
+                show_progress(progress_slot, len(results), len(configs), started, eng)
                 summary = _summary(results)
                 if summary is not None:
                     chart_slot.plotly_chart(memory_chart(summary),

@@ -97,6 +97,20 @@ def running() -> bool:
     return bool(st.session_state.get(PENDING))
 
 
+def show_progress(slot, done: int, total: int, started: float, eng) -> None:
+    """'7 of 12 runs · about 9 s left · loky on this machine, 2 workers' (the time left from
+    the mean time per finished run), as a progress bar; before the first result, no estimate."""
+    runs = counted(total, "run")
+    if not done:
+        slot.progress(0.0, text=_("0 of {runs} · {engine}").format(runs=runs,
+                                                                  engine=eng.describe()))
+        return
+    left = (time.perf_counter() - started) / done * (total - done)
+    slot.progress(done / total, text=_("{done} of {runs} · about {left:.0f} s left · "
+                                       "{engine}").format(done=done, runs=runs, left=left,
+                                                          engine=eng.describe()))
+
+
 def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
     """Run the pending sweep, redrawing progress, the table and the heatmap as results arrive."""
     configs = st.session_state.get(PENDING)
@@ -113,19 +127,13 @@ def stream(series: pd.Series, progress_slot, table_slot, chart_slot) -> None:
     sweep = run_sweep(eng, series, configs,
                       should_stop=lambda: st.session_state.get(OWNER) is not owner)
     try:
-        progress_slot.progress(0.0, text=_("0 of {runs} · {engine}").format(
-            runs=counted(len(configs), 'run'), engine=eng.describe()))
+        show_progress(progress_slot, 0, len(configs), started, eng)
         for cfg, result in sweep:
             rows.append((cfg, result))
             now = time.perf_counter()
             if now - last_draw > 0.3 or len(rows) == len(configs):
                 last_draw = now
-                left = (now - started) / len(rows) * (len(configs) - len(rows))
-                progress_slot.progress(len(rows) / len(configs),
-                                       text=_("{done} of {runs} · about {left:.0f} s left · "
-                                              "{engine}").format(
-                                           done=len(rows), runs=counted(len(configs), 'run'),
-                                           left=left, engine=eng.describe()))
+                show_progress(progress_slot, len(rows), len(configs), started, eng)
                 show_table(table_slot, _short_table(rows), key=f"sweep_live_{len(rows)}",
                            height=260)
                 fig = _live_heatmaps(rows)
